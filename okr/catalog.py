@@ -687,7 +687,7 @@ class _Reader:
             self.problem(line, f"{what} has no window; add `cycle: 2026-Q3` or `start:` and `end:`")
             return None, None, None
         else:
-            for key, value in (("start", start), ("end", end)):
+            for key in ("start", "end"):
                 if key not in body:
                     self.problem(line, f"{what} has no `{key}:`; add it (YYYY-MM-DD)")
         if start is not None and end is not None and end <= start:

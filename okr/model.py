@@ -11,9 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
-Agg = Literal[
-    "sum", "count", "count_distinct", "avg", "min", "max", "median", "last", "ratio"
-]
+Agg = Literal["sum", "count", "count_distinct", "avg", "min", "max", "median", "last", "ratio"]
 Grain = Literal["day", "week", "month"]
 Format = Literal["number", "percent", "currency", "duration"]
 Commitment = Literal["committed", "aspirational"]
