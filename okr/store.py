@@ -1,0 +1,491 @@
+"""The DuckDB store: per-period metric parts, the sync log, quarantined rows, connector state.
+
+The store owns the only write path. DuckDB lets one process write a file and then no other
+process may even read it, so writers never touch the live file: `Store.writing()` copies it,
+applies every change to the copy (each source in its own transaction) and atomically renames
+the copy over the live file. Readers open the live file read-only for each query and so always
+see a whole sync, never a half-written one, and never wait on a lock. Writers queue on a lock
+file; a crash leaves the live file as it was and only an orphaned copy behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from connectors.base import PART_COLUMNS, Pull, dims_key
+from okr.model import Metric
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS parts (
+    source VARCHAR NOT NULL, metric VARCHAR NOT NULL, origin VARCHAR NOT NULL,
+    period DATE NOT NULL, dims VARCHAR NOT NULL,
+    n BIGINT, total DOUBLE, minimum DOUBLE, maximum DOUBLE, num DOUBLE, den DOUBLE,
+    last_at TIMESTAMP, last DOUBLE, value DOUBLE,
+    observed_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS syncs (
+    id BIGINT PRIMARY KEY, source VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL,
+    rows_read BIGINT, parts BIGINT, quarantined BIGINT, error VARCHAR, notes VARCHAR
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    source VARCHAR NOT NULL, origin VARCHAR, line BIGINT, reason VARCHAR, "row" VARCHAR,
+    sync_id BIGINT, quarantined_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS sources (
+    source VARCHAR PRIMARY KEY, state VARCHAR, definitions VARCHAR
+);
+"""
+
+READ_ATTEMPTS = 50
+READ_RETRY_SECONDS = 0.1
+
+
+class StoreBusy(Exception):
+    """The store could not be opened for reading in time (another process holds it)."""
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    """One entry of the sync log."""
+
+    id: int
+    source: str
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    rows_read: int | None
+    parts: int | None
+    quarantined: int | None
+    error: str | None
+    notes: str | None
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+def utcnow() -> datetime:
+    """Now, as a naive UTC timestamp (how the store keeps times)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """A DuckDB store file. Cheap to construct; every read opens and closes the file."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def version(self) -> int:
+        """Changes whenever a sync lands (the live file is replaced): a cache key."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return 0
+        return hash((stat.st_ino, stat.st_mtime_ns, stat.st_size))
+
+    # -- reading -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
+        """A read-only connection to the live file, or None when no sync has run yet."""
+        if not self.path.exists():
+            yield None
+            return
+        connection = None
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                connection = duckdb.connect(str(self.path), read_only=True)
+                break
+            except duckdb.IOException as error:
+                # Only a writer holding the file can cause this (e.g. an older okr); wait.
+                if attempt == READ_ATTEMPTS - 1:
+                    raise StoreBusy(
+                        f"the store {self.path} is locked by another process: {error}"
+                    ) from error
+                time.sleep(READ_RETRY_SECONDS)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """A read-only query's result; an empty frame when the store does not exist yet."""
+        with self.reading() as connection:
+            if connection is None:
+                return pd.DataFrame()
+            return connection.execute(sql, params or []).df()
+
+    def metric_parts(self, metric: Metric, where: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """One row per period for the metric's slice `where` (all of it when empty).
+
+        Columns: period (date), n, total, minimum, maximum, num, den, last_at, last, value —
+        additive metrics are rolled up from the finest stored grouping; non-additive ones are
+        read from the grouping that matches `where` exactly.
+        """
+        where = dict(where or {})
+        if metric.additive:
+            conditions = ["metric = ?"]
+            params: list[Any] = [metric.id]
+            for key, value in sorted(where.items()):
+                conditions.append("json_extract_string(dims, ?) = ?")
+                params += [f'$."{key}"', str(value)]
+            sql = f"""
+                SELECT period, sum(n) AS n, sum(total) AS total, min(minimum) AS minimum,
+                       max(maximum) AS maximum, sum(num) AS num, sum(den) AS den,
+                       max(last_at) AS last_at, arg_max(last, last_at) AS last
+                FROM parts WHERE {" AND ".join(conditions)}
+                GROUP BY period ORDER BY period
+            """
+        else:
+            sql = """
+                SELECT period, n, total, minimum, maximum, num, den, last_at, last, value
+                FROM parts WHERE metric = ? AND dims = ? ORDER BY period
+            """
+            params = [metric.id, dims_key(where)]
+        try:
+            frame = self.query(sql, params)
+        except duckdb.CatalogException:
+            frame = pd.DataFrame()
+        if frame.empty:
+            return pd.DataFrame(columns=["period", *PART_COLUMNS[4:]])
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        if metric.additive:
+            frame["value"] = additive_value(metric.agg, frame)
+        return frame
+
+    def breakdown(self, metric: Metric, dimension: str) -> pd.DataFrame:
+        """Per period and value of `dimension`: the parts of each slice (for charts)."""
+        if metric.additive:
+            sql = """
+                SELECT period, json_extract_string(dims, ?) AS member,
+                       sum(n) AS n, sum(total) AS total, min(minimum) AS minimum,
+                       max(maximum) AS maximum, sum(num) AS num, sum(den) AS den,
+                       max(last_at) AS last_at, arg_max(last, last_at) AS last
+                FROM parts WHERE metric = ? GROUP BY ALL ORDER BY period, member
+            """
+            params = [f'$."{dimension}"', metric.id]
+        else:
+            sql = """
+                SELECT period, json_extract_string(dims, ?) AS member, n, total, minimum,
+                       maximum, num, den, last_at, last, value
+                FROM parts WHERE metric = ? AND json_keys(dims::JSON) = [?] ORDER BY ALL
+            """
+            params = [f'$."{dimension}"', metric.id, dimension]
+        frame = self.query(sql, params)
+        if frame.empty:
+            return pd.DataFrame(columns=["period", "member", *PART_COLUMNS[4:]])
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        if metric.additive:
+            frame["value"] = additive_value(metric.agg, frame)
+        return frame
+
+    def dimension_members(self, metric: Metric, dimension: str) -> list[str]:
+        frame = self.query(
+            "SELECT DISTINCT json_extract_string(dims, ?) AS member FROM parts "
+            "WHERE metric = ? AND member IS NOT NULL ORDER BY member",
+            [f'$."{dimension}"', metric.id],
+        )
+        return [] if frame.empty else frame["member"].tolist()
+
+    def newest_periods(self) -> dict[str, date]:
+        """Each metric's newest stored period."""
+        frame = self._safe_query("SELECT metric, max(period) AS newest FROM parts GROUP BY metric")
+        return {row.metric: pd.Timestamp(row.newest).date() for row in frame.itertuples()}
+
+    def syncs(self, source: str | None = None, limit: int = 100) -> list[SyncRecord]:
+        """The sync log, newest first."""
+        sql = "SELECT * FROM syncs" + (" WHERE source = ?" if source else "")
+        frame = self._safe_query(
+            sql + " ORDER BY id DESC LIMIT ?", [source, limit] if source else [limit]
+        )
+        return [_sync_record(row) for row in frame.to_dict("records")]
+
+    def last_syncs(self) -> dict[str, SyncRecord]:
+        """Each source's most recent sync attempt."""
+        frame = self._safe_query(
+            "SELECT * FROM syncs QUALIFY row_number() OVER (PARTITION BY source ORDER BY id DESC) = 1"
+        )
+        return {row["source"]: _sync_record(row) for row in frame.to_dict("records")}
+
+    def last_good_syncs(self) -> dict[str, SyncRecord]:
+        frame = self._safe_query(
+            "SELECT * FROM syncs WHERE ok QUALIFY row_number() OVER (PARTITION BY source ORDER BY id DESC) = 1"
+        )
+        return {row["source"]: _sync_record(row) for row in frame.to_dict("records")}
+
+    def quarantined(self, source: str | None = None) -> pd.DataFrame:
+        """Quarantined rows (source, origin, line, reason, row, quarantined_at)."""
+        sql = 'SELECT source, origin, line, reason, "row", quarantined_at FROM quarantine'
+        frame = self._safe_query(
+            sql + (" WHERE source = ?" if source else "") + " ORDER BY source, origin, line",
+            [source] if source else [],
+        )
+        if frame.empty:
+            return pd.DataFrame(
+                columns=["source", "origin", "line", "reason", "row", "quarantined_at"]
+            )
+        return frame
+
+    def source_rows(self) -> dict[str, int]:
+        """How many parts each source has in the store."""
+        frame = self._safe_query("SELECT source, count(*) AS n FROM parts GROUP BY source")
+        return {row.source: int(row.n) for row in frame.itertuples()}
+
+    def _safe_query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        try:
+            return self.query(sql, params)
+        except duckdb.CatalogException:  # a store written before the table existed
+            return pd.DataFrame()
+
+    # -- writing -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[StoreWriter]:
+        """Apply changes to a copy of the store, then swap it in; nothing lands on error."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            # Holding the lock, no other writer is at work: any draft is a crashed one's.
+            for orphan in self.path.parent.glob(f"{self.path.name}.draft-*"):
+                _remove_with_wal(orphan)
+            draft = self.path.with_name(f"{self.path.name}.draft-{os.getpid()}")
+            if self.path.exists():
+                shutil.copyfile(self.path, draft)
+            connection = duckdb.connect(str(draft))
+            try:
+                connection.execute(_SCHEMA)
+                connection.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+                )
+                yield StoreWriter(connection)
+                connection.execute("CHECKPOINT")
+                connection.close()
+                with open(draft, "rb") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(draft, self.path)
+                _fsync_folder(self.path.parent)
+            except BaseException:
+                connection.close()
+                _remove_with_wal(draft)
+                raise
+
+
+class StoreWriter:
+    """The write operations, valid inside `Store.writing()`."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection):
+        self.connection = connection
+
+    def source_state(self, source: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The connector state and the metric definitions it was built from."""
+        row = self.connection.execute(
+            "SELECT state, definitions FROM sources WHERE source = ?", [source]
+        ).fetchone()
+        if row is None:
+            return {}, {}
+        return json.loads(row[0] or "{}"), json.loads(row[1] or "{}")
+
+    def apply_pull(
+        self,
+        source: str,
+        pull: Pull,
+        definitions: Mapping[str, str],
+        started_at: datetime,
+        reset: bool = False,
+        notes: str | None = None,
+    ) -> SyncRecord:
+        """Store one source's pull in one transaction: all of it or none of it."""
+        con = self.connection
+        now = utcnow()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if reset:
+                con.execute("DELETE FROM parts WHERE source = ?", [source])
+                con.execute("DELETE FROM quarantine WHERE source = ?", [source])
+            for item in pull.supersedes:
+                conditions, params = ["source = ?", "metric = ?"], [source, item.metric]
+                if item.origin is not None:
+                    conditions.append("origin = ?")
+                    params.append(item.origin)
+                if item.since is not None:
+                    conditions.append("period >= ?")
+                    params.append(item.since)
+                if item.until is not None:
+                    conditions.append("period <= ?")
+                    params.append(item.until)
+                con.execute(f"DELETE FROM parts WHERE {' AND '.join(conditions)}", params)
+            # Metrics that left the catalog leave the store too.
+            con.execute(
+                "DELETE FROM parts WHERE source = ? AND NOT list_contains(?, metric)",
+                [source, sorted(definitions)],
+            )
+            parts = _normalise_parts(pull.parts)
+            if len(parts):
+                con.register("incoming_parts", parts)
+                con.execute(
+                    f"""INSERT INTO parts SELECT ?, {", ".join(PART_COLUMNS)}, ?
+                        FROM incoming_parts""",
+                    [source, now],
+                )
+                con.unregister("incoming_parts")
+            for origin in pull.reread_origins:
+                con.execute(
+                    "DELETE FROM quarantine WHERE source = ? AND origin = ?", [source, origin]
+                )
+            sync_id = self._next_sync_id()
+            if len(pull.quarantine):
+                con.register("incoming_quarantine", pull.quarantine)
+                con.execute(
+                    """INSERT INTO quarantine
+                       SELECT ?, origin, line, reason, "row", ?, ? FROM incoming_quarantine""",
+                    [source, sync_id, now],
+                )
+                con.unregister("incoming_quarantine")
+            con.execute(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?)",
+                [source, json.dumps(pull.state, default=str), json.dumps(dict(definitions))],
+            )
+            record = SyncRecord(
+                id=sync_id,
+                source=source,
+                started_at=started_at,
+                finished_at=utcnow(),
+                ok=True,
+                rows_read=pull.rows_read,
+                parts=len(parts),
+                quarantined=len(pull.quarantine),
+                error=None,
+                notes="; ".join([*pull.notes, *([notes] if notes else [])]) or None,
+            )
+            self._log(record)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return record
+
+    def record_failure(self, source: str, error: str, started_at: datetime) -> SyncRecord:
+        """Log a failed sync; the source's stored values stay as they were."""
+        record = SyncRecord(
+            id=self._next_sync_id(),
+            source=source,
+            started_at=started_at,
+            finished_at=utcnow(),
+            ok=False,
+            rows_read=None,
+            parts=None,
+            quarantined=None,
+            error=error,
+            notes=None,
+        )
+        self._log(record)
+        return record
+
+    def _next_sync_id(self) -> int:
+        return int(
+            self.connection.execute("SELECT coalesce(max(id), 0) + 1 FROM syncs").fetchone()[0]
+        )
+
+    def _log(self, record: SyncRecord) -> None:
+        self.connection.execute(
+            "INSERT INTO syncs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                record.id,
+                record.source,
+                record.started_at,
+                record.finished_at,
+                record.ok,
+                record.rows_read,
+                record.parts,
+                record.quarantined,
+                record.error,
+                record.notes,
+            ],
+        )
+
+
+def additive_value(agg: str, parts: pd.DataFrame) -> pd.Series:
+    """The value of rolled-up parts under an additive aggregation (windows are sum/sum)."""
+    n = parts["n"].astype("float64")
+    if agg == "sum":
+        return parts["total"].astype("float64")
+    if agg == "count":
+        return n
+    if agg == "avg":
+        return parts["total"].astype("float64") / n.where(n > 0)
+    if agg == "ratio":
+        den = parts["den"].astype("float64")
+        return parts["num"].astype("float64") / den.where(den != 0)
+    if agg == "min":
+        return parts["minimum"].astype("float64")
+    if agg == "max":
+        return parts["maximum"].astype("float64")
+    raise ValueError(f"agg {agg} is not additive")
+
+
+def _normalise_parts(parts: pd.DataFrame) -> pd.DataFrame:
+    frame = parts.reindex(columns=list(PART_COLUMNS)).copy()
+    frame["period"] = pd.to_datetime(frame["period"]).dt.date
+    frame["last_at"] = pd.to_datetime(frame["last_at"], utc=False)
+    if getattr(frame["last_at"].dt, "tz", None) is not None:
+        frame["last_at"] = frame["last_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
+
+
+def _sync_record(row: Mapping[str, Any]) -> SyncRecord:
+    def optional_int(value):
+        return None if value is None or pd.isna(value) else int(value)
+
+    def optional_text(value):
+        return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+    return SyncRecord(
+        id=int(row["id"]),
+        source=row["source"],
+        started_at=pd.Timestamp(row["started_at"]).to_pydatetime(),
+        finished_at=pd.Timestamp(row["finished_at"]).to_pydatetime(),
+        ok=bool(row["ok"]),
+        rows_read=optional_int(row["rows_read"]),
+        parts=optional_int(row["parts"]),
+        quarantined=optional_int(row["quarantined"]),
+        error=optional_text(row["error"]),
+        notes=optional_text(row["notes"]),
+    )
+
+
+def _remove_with_wal(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
