@@ -1,0 +1,21 @@
+"""The okr dashboard: `streamlit run dashboard.py` (or `okr serve`). OKR_CATALOG picks the catalog."""
+
+import streamlit as st
+
+st.set_page_config(page_title="okr", page_icon="🎯", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon="🎯", url_path="", default=True),
+    st.Page(
+        "pages/key_result.py",
+        title="Key result",
+        icon="📈",
+        url_path="key_result",
+        visibility="hidden",
+    ),
+    st.Page("pages/explore.py", title="Explore", icon="🔎", url_path="explore"),
+    st.Page("pages/health.py", title="Data health", icon="🩺", url_path="health"),
+    st.Page("pages/catalog.py", title="Catalog", icon="📚", url_path="catalog"),
+    st.Page("pages/tv.py", title="TV", icon="📺", url_path="tv"),
+]
+st.navigation(pages).run()

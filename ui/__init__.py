@@ -1,0 +1,1 @@
+"""What the dashboard's pages share: cached access to the catalog and store, and drawing helpers."""
