@@ -1,23 +1,29 @@
 """Load `metrics.yml` (version 1) into a validated `Catalog`, or report every problem at once.
 
 Each problem carries the file and line it concerns and says how to fix it. `read_catalog`
-also returns the valid part of a broken catalog, so the dashboard can keep serving it.
+also returns the valid part of a broken catalog, so the dashboard can keep serving it:
+a broken source leaves out the metrics reading it, a broken metric the key results using it
+(without a second message), a broken key result is left out and its objective kept, and an
+objective without a valid id, title or window is left out with its key results.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import warnings
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from okr import secrets
 from okr.cycles import CycleError, parse_cycle
@@ -36,6 +42,18 @@ from okr.model import (
     Tolerance,
 )
 
+__all__ = [
+    "CatalogError",
+    "Problem",
+    "load_catalog",
+    "parse_catalog",
+    "parse_duration",
+    "parse_measure",
+    "parse_target",
+    "read_catalog",
+]
+
+ROOT_KEYS = ("version", "settings", "sources", "metrics", "objectives")
 SETTINGS_KEYS = ("store", "timezone", "tolerance")
 SOURCE_KEYS = {"csv": ("type", "path", "description"), "sql": ("type", "url", "description")}
 METRIC_KEYS = (
@@ -85,10 +103,40 @@ KR_KEYS = (
     "checkpoints",
 )
 TOLERANCE_KEYS = ("at_risk", "off_track")
+COMMITMENTS = ("committed", "aspirational")
+MAX_DIMENSIONS = 4  # a non-additive metric stores every subset of its dimensions: 2^n rows
+MAX_TRAILING_DAYS = 3660
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER_TEXT = re.compile(rf"^\s*{_NUMBER}\s*$")
+_LEVEL = re.compile(rf"^\s*(>=|<=)\s*({_NUMBER})\s*$")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")
-_LEVEL = re.compile(r"^\s*(>=|<=)\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*$")
 _TRAILING = re.compile(r"^\s*trailing\s+(\d+)\s*d\s*$")
+_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_URL_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*://")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# Words people write for an aggregation or a measure, mapped to the catalog's own word.
+_SYNONYMS = {
+    "mean": "avg",
+    "average": "avg",
+    "total": "sum",
+    "distinct": "count_distinct",
+    "unique": "count_distinct",
+    "minimum": "min",
+    "maximum": "max",
+    "rate": "ratio",
+    "latest_value": "last",
+    "weekly": "week",
+    "daily": "day",
+    "monthly": "month",
+    "percentage": "percent",
+    "money": "currency",
+    "cumulative": "to_date",
+    "to-date": "to_date",
+    "todate": "to_date",
+    "last": "latest",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -114,9 +162,8 @@ class CatalogError(Exception):
 def load_catalog(path: str | Path, environ: Mapping[str, str] | None = None) -> Catalog:
     """The valid catalog at `path`; raises CatalogError listing every problem."""
     catalog, problems = read_catalog(path, environ)
-    if problems:
+    if problems or catalog is None:
         raise CatalogError(problems)
-    assert catalog is not None
     return catalog
 
 
@@ -126,14 +173,26 @@ def read_catalog(
     """The valid part of the catalog at `path` and every problem found in it.
 
     The catalog is None only when nothing could be read (a missing file, broken YAML).
+    `environ` replaces the process environment when checking `${VAR}` references.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        return None, [Problem(str(path), 0, "catalog file not found; run `okr demo` for one")]
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(str(path), 0, f"cannot read the catalog: {error}")]
+        return None, [
+            Problem(str(path), 0, "catalog file not found; check the path, or run `okr demo`")
+        ]
+    except OSError as error:
+        return None, [
+            Problem(str(path), 0, f"catalog cannot be read ({error.strerror}); check the path")
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, [
+            Problem(str(path), line, "catalog is not UTF-8 text here; save the file as UTF-8")
+        ]
     return parse_catalog(text, path, environ)
 
 
@@ -142,26 +201,29 @@ def parse_catalog(
 ) -> tuple[Catalog | None, list[Problem]]:
     """Parse catalog `text` as if read from `path` (relative paths resolve against its folder)."""
     path = Path(path)
-    reader = _Reader(str(path), path.resolve().parent, environ)
+    file = str(path)
     try:
-        document = YAML(typ="rt").load(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = (error.problem or "invalid YAML").strip()
-        return None, [Problem(str(path), line, f"YAML syntax error: {what}; fix the syntax there")]
+        document, yaml_problems = _LineYaml().load(text.lstrip("\ufeff"))
+    except _YamlProblem as problem:
+        return None, [Problem(file, problem.line, problem.message)]
+    reader = _Reader(file, path.resolve().parent, environ)
+    for line, message in yaml_problems:
+        reader.problem(line, message)
     catalog = reader.read(document)
     return catalog, sorted(set(reader.problems))
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """'2d', '36h', '1w', '90m' as a timedelta; None when not a duration."""
+    """'2d', '36h', '1w', '90m' or '90min' as a timedelta; None unless a positive duration."""
     match = _DURATION.match(str(text))
     if not match:
         return None
     amount, unit = float(match.group(1)), match.group(2)
     unit_seconds = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}[unit]
-    return timedelta(seconds=amount * unit_seconds)
+    seconds = amount * unit_seconds
+    if not 0 < seconds <= 3660 * 86400:
+        return None
+    return timedelta(seconds=seconds)
 
 
 def parse_measure(text: str) -> Measure | None:
@@ -170,167 +232,517 @@ def parse_measure(text: str) -> Measure | None:
     if value in ("latest", "to_date"):
         return Measure(kind=value)
     match = _TRAILING.match(value)
-    if match and int(match.group(1)) > 0:
+    if match and 0 < int(match.group(1)) <= MAX_TRAILING_DAYS:
         return Measure(kind="trailing", days=int(match.group(1)))
     return None
 
 
+def parse_target(value: Any) -> tuple[float, str | None] | None:
+    """A KR target as (number, level): 90 -> (90.0, None); '>= 99.95' -> (99.95, '>=').
+
+    None when `value` is neither a finite number nor a level like '>= N' or '<= N'.
+    """
+    number = _as_number(value)
+    if number is not None:
+        return number, None
+    match = _LEVEL.match(value) if isinstance(value, str) else None
+    if match and math.isfinite(float(match.group(2))):
+        return float(match.group(2)), match.group(1)
+    return None
+
+
+# -- YAML with lines -------------------------------------------------------------------------
+
+
+class _Map(dict):
+    """A YAML mapping that remembers the line of each of its keys (1-based)."""
+
+    def __init__(self, line: int):
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+        # (key, line of the repeated key, line of the first one); the first value is kept.
+        self.duplicates: list[tuple[Any, int, int]] = []
+
+    def line_of(self, key: Any, default: int | None = None) -> int:
+        return self.key_lines.get(key, self.line if default is None else default)
+
+
+class _Seq(list):
+    """A YAML sequence that remembers the line of each of its items (1-based)."""
+
+    def __init__(self, line: int):
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+class _YamlProblem(Exception):
+    """The text is not YAML: one problem, and nothing else can be read."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _LineYaml:
+    """Reads YAML into _Map/_Seq/scalars that carry lines.
+
+    Composing the node graph ourselves (rather than constructing Python objects) keeps the
+    line of every key, reports a repeated key where it is repeated instead of failing the
+    whole file, and turns a scalar that cannot be constructed (2026-02-30) into its text.
+    """
+
+    def __init__(self):
+        self.yaml = YAML(typ="safe", pure=True)
+        self.converted: dict[int, Any] = {}
+        self.in_progress: set[int] = set()
+        self.problems: list[tuple[int, str]] = []
+
+    def load(self, text: str) -> tuple[Any, list[tuple[int, str]]]:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                node = self.yaml.compose(text)
+            document = None if node is None else self.value(node)
+        except MarkedYAMLError as error:
+            raise _YamlProblem(*_syntax_problem(error)) from None
+        except ReaderError as error:
+            line = text.count("\n", 0, max(error.position, 0)) + 1
+            code = ord(error.character) if isinstance(error.character, str) else error.character
+            raise _YamlProblem(
+                line,
+                f"catalog holds a control character (#x{code:02x}) here; "
+                "remove it or write it escaped inside double quotes",
+            ) from None
+        except YAMLError as error:
+            raise _YamlProblem(1, f"YAML error: {error}; fix the syntax") from None
+        except RecursionError:
+            raise _YamlProblem(
+                1, "catalog is nested too deeply to read; flatten its lists and mappings"
+            ) from None
+        return document, self.problems
+
+    def value(self, node: Any) -> Any:
+        key = id(node)
+        if key in self.converted:  # an alias: the same value again
+            return self.converted[key]
+        if key in self.in_progress:
+            raise _YamlProblem(
+                _line(node), "an alias refers to the mapping or list that contains it; remove it"
+            )
+        self.in_progress.add(key)
+        if isinstance(node, MappingNode):
+            result = self.mapping(node)
+        elif isinstance(node, SequenceNode):
+            result = _Seq(_line(node))
+            for item in node.value:
+                result.append(self.value(item))
+                result.item_lines.append(_line(item))
+        else:
+            result = self.scalar(node)
+        self.in_progress.discard(key)
+        self.converted[key] = result
+        return result
+
+    def scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self.yaml.constructor.construct_object(node, deep=True)
+        except (YAMLError, ValueError, KeyError, TypeError, OverflowError):
+            # An unknown tag or an impossible value (2026-02-30, !!int x): keep the text,
+            # which then fails the check of the field it was written for, at its line.
+            return node.value
+
+    def mapping(self, node: MappingNode) -> _Map:
+        result = _Map(_line(node))
+        merges: list[tuple[Any, int]] = []
+        for key_node, value_node in node.value:
+            line = _line(key_node)
+            if key_node.tag == _MERGE_TAG:
+                merges.append((value_node, line))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(
+                    (line, "a key is a list or mapping; write keys as plain text (`name: value`)")
+                )
+                continue
+            key = self.scalar(key_node)
+            try:
+                hash(key)
+            except TypeError:
+                key = key_node.value
+            if key in result:
+                result.duplicates.append((key, line, result.key_lines[key]))
+                continue
+            result[key] = self.value(value_node)
+            result.key_lines[key] = line
+        for value_node, line in merges:
+            merged_nodes = (
+                value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            )
+            for merged_node in merged_nodes:
+                merged = self.value(merged_node)
+                if not isinstance(merged, _Map):
+                    self.problems.append(
+                        (line, "`<<:` merges only mappings; point it at a mapping's &anchor")
+                    )
+                    continue
+                for key, value in merged.items():  # keys written here win over merged ones
+                    if key not in result:
+                        result[key] = value
+                        result.key_lines[key] = merged.key_lines.get(key, line)
+        return result
+
+
+def _line(node: Any) -> int:
+    return node.start_mark.line + 1
+
+
+def _syntax_problem(error: MarkedYAMLError) -> tuple[int, str]:
+    """The line and message for a YAML syntax error, at the line where the mistake was made."""
+    context = error.context or ""
+    problem = (error.problem or "").strip()
+    # An unclosed quote or bracket, or a line lacking its ':', is noticed lines later: the
+    # context mark points at where it starts, which is the line to fix.
+    starts_earlier = any(
+        phrase in context
+        for phrase in ("quoted scalar", "simple key", "flow sequence", "flow mapping")
+    )
+    mark = error.context_mark if starts_earlier and error.context_mark else None
+    mark = mark or error.problem_mark or error.context_mark
+    line = mark.line + 1 if mark is not None else 1
+    if "'\\t'" in problem or "\t" in problem:
+        fix = "a tab character is not allowed here; indent with spaces"
+    elif "quoted scalar" in context:
+        fix = "a quoted value is not closed; add the closing quote"
+    elif "flow sequence" in context or "flow mapping" in context:
+        fix = "a [ or { is not closed properly; close it on this line, or quote the value"
+    elif "simple key" in context:
+        fix = "this line is not `key: value`; add the ':' after the key or remove the line"
+    elif "mapping values are not allowed" in problem:
+        fix = "a value holds ': ' or is indented too far; quote the value or fix the indentation"
+    elif "chomping" in problem or "block scalar" in context:
+        fix = "a value starting with '>' or '|' must be quoted; write e.g. target: '>= 99.9'"
+    elif "cannot start any token" in problem:
+        fix = f"{problem}; quote the value"
+    elif "another document" in problem:
+        fix = "the file holds a second YAML document (---); keep a single document"
+    elif "undefined alias" in problem:
+        fix = f"{problem}; define the &anchor before using it, or remove the alias"
+    elif "expected <block end>" in problem or "expected the node content" in problem:
+        fix = (
+            "this line does not fit the indentation of the lines above; align it with its siblings"
+        )
+    else:
+        fix = f"{problem or context or 'invalid YAML'}; fix the syntax"
+    return line, f"YAML syntax error: {fix}"
+
+
+# -- scalars ---------------------------------------------------------------------------------
+
+
+def _as_number(value: Any) -> float | None:
+    """A finite number from a YAML number or a text that reads as one; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and _NUMBER_TEXT.match(value):
+        value = float(value)
+    if not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace").strip()
+    return str(value).strip()
+
+
+def _show(value: Any) -> str:
+    """A value as quoted in a message: short, on one line."""
+    if isinstance(value, _Map):
+        return "a mapping"
+    if isinstance(value, _Seq):
+        return "a list"
+    text = " ".join(_as_text(value).split()) if value is not None else ""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _to_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str | None:
+    choices = tuple(choices)
+    lowered = word.strip().lower()
+    if lowered in choices and lowered != word:
+        return lowered
+    synonym = _SYNONYMS.get(lowered)
+    if synonym in choices:
+        return synonym
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _hint(word: str, choices: Iterable[str], otherwise: str) -> str:
+    close = _suggest(word, choices)
+    return f"did you mean '{close}'?" if close else otherwise
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+class _Entry:
+    """One mapping of the catalog being read (a source, a metric, a KR...), named for messages.
+
+    `line` is the line that names the item: its id key, or its list item. Problems found
+    through the entry mark it `broken`, so the item is left out of the valid catalog.
+    """
+
+    def __init__(self, reader: _Reader, node: _Map, what: str, line: int):
+        self.reader = reader
+        self.node = node
+        self.what = what
+        self.line = line
+        self.broken = False
+        self.suggested: set[str] = set()  # keys proposed for a misspelt one
+        reader.report_duplicates(node, what)
+
+    def problem(self, line: int, message: str) -> None:
+        self.broken = True
+        self.reader.problem(line, message)
+
+    def line_of(self, key: str) -> int:
+        return self.node.line_of(key, self.line)
+
+    def has(self, key: str) -> bool:
+        return key in self.node
+
+    def check_keys(self, allowed: Iterable[str]) -> None:
+        allowed = tuple(allowed)
+        for key in self.node:
+            name = _as_text(key) if key is not None else "null"
+            if isinstance(key, str) and key in allowed:
+                continue
+            close = _suggest(name, allowed)
+            if close and close not in self.node:
+                self.suggested.add(close)
+            hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            self.problem(self.node.line_of(key), f"{self.what} has unknown key '{name}'; {hint}")
+
+    def missing(self, key: str, fix: str) -> None:
+        """Report a required key that is not there, unless a misspelt key was reported for it."""
+        if key not in self.suggested:
+            self.problem(self.line, f"{self.what} has no `{key}:`; {fix}")
+
+    def text(self, key: str, required: str | None = None) -> str | None:
+        """The text at `key`; `required` is the fix to give when it is missing or empty."""
+        if key not in self.node:
+            if required:
+                self.missing(key, required)
+            return None
+        value = self.node[key]
+        if isinstance(value, (_Map, _Seq)):
+            self.problem(
+                self.line_of(key),
+                f"{self.what} has {_show(value)} at `{key}:`; write its value as text on one line",
+            )
+            return None
+        text = _as_text(value) if value is not None else ""
+        if not text:
+            if required:
+                self.problem(self.line_of(key), f"{self.what} has an empty `{key}:`; {required}")
+            return None
+        return text
+
+    def choice(self, key: str, choices: Iterable[str], required: str | None = None) -> str | None:
+        value = self.text(key, required)
+        if value is None:
+            return None
+        choices = tuple(choices)
+        if value not in choices:
+            hint = _hint(value, choices, f"use one of: {', '.join(choices)}")
+            self.problem(
+                self.line_of(key),
+                f"{self.what} has `{key}: {_show(value)}`, which is not valid; {hint}",
+            )
+            return None
+        return value
+
+    def number(self, key: str, what_for: str) -> float | None:
+        if self.node.get(key) is None:
+            return None
+        number = _as_number(self.node[key])
+        if number is None:
+            self.problem(
+                self.line_of(key),
+                f"{self.what} has `{key}: {_show(self.node[key])}`, which is not a number; "
+                f"write {what_for}",
+            )
+        return number
+
+    def day(self, key: str) -> date | None:
+        value = self.node.get(key)
+        if value is None:
+            if key in self.node:
+                self.problem(
+                    self.line_of(key),
+                    f"{self.what} has an empty `{key}:`; write a date as YYYY-MM-DD",
+                )
+            return None
+        parsed = _to_date(value)
+        if parsed is None:
+            reason = (
+                "is not a calendar date"
+                if isinstance(value, str) and _ISO_DATE.match(value)
+                else "is not a date"
+            )
+            self.problem(
+                self.line_of(key),
+                f"{self.what} has `{key}: {_show(value)}`, which {reason}; write a date as YYYY-MM-DD",
+            )
+        return parsed
+
+    def names(self, key: str, what_for: str) -> tuple[str, ...]:
+        """A list of names at `key` (a single name is a list of one)."""
+        value = self.node.get(key)
+        if value is None:
+            return ()
+        items = value if isinstance(value, _Seq) else [value]
+        if isinstance(value, _Map) or any(
+            isinstance(v, (_Map, _Seq)) or v is None or not _as_text(v) for v in items
+        ):
+            self.problem(
+                self.line_of(key),
+                f"{self.what}: `{key}` must be a list of {what_for}; write it like [a, b]",
+            )
+            return ()
+        names = tuple(_as_text(v) for v in items)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            self.problem(
+                self.line_of(key),
+                f"{self.what}: `{key}` lists '{repeated[0]}' twice; list each once",
+            )
+        return names
+
+
 class _Reader:
-    """Walks the raw YAML once, collecting problems and building valid domain objects."""
+    """Walks the YAML document once, collecting problems and building the valid objects."""
 
     def __init__(self, file: str, folder: Path, environ: Mapping[str, str] | None):
         self.file = file
         self.folder = folder
         self.environ = environ
         self.problems: list[Problem] = []
-        self.url_lines: dict[str, int] = {}
-
-    # -- helpers -------------------------------------------------------------------------
+        self.reported_duplicates: set[int] = set()
+        # Ids written in the catalog, valid or not: a reference to a broken item is dropped
+        # quietly, since the item's own problem is already reported.
+        self.written_sources: set[str] = set()
+        self.written_metrics: set[str] = set()
+        self.written_objectives: set[str] = set()
+        self.section_unreadable: set[str] = set()
+        # Objective and key-result ids share one namespace: id -> (kind, line).
+        self.ids: dict[str, tuple[str, int]] = {}
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
 
-    @staticmethod
-    def line_of(node: Any, key: Any = None) -> int:
-        """The 1-based line of `node` (a mapping or sequence), or of its entry `key`."""
-        lc = getattr(node, "lc", None)
-        if lc is None:
-            return 1
-        try:
-            if key is None:
-                return lc.line + 1
-            if isinstance(node, CommentedSeq):
-                return lc.item(key)[0] + 1
-            return lc.key(key)[0] + 1
-        except (KeyError, IndexError, TypeError):
-            return lc.line + 1
+    def report_duplicates(
+        self, node: _Map, what: str, describe: Callable[[str, int], str] | None = None
+    ) -> None:
+        if id(node) in self.reported_duplicates:
+            return
+        self.reported_duplicates.add(id(node))
+        for key, line, first_line in node.duplicates:
+            name = _as_text(key) if key is not None else "null"
+            if describe:
+                message = describe(name, first_line)
+            else:
+                message = (
+                    f"{what} has `{name}:` twice (first at line {first_line}); keep one of them"
+                )
+            self.problem(line, message)
 
-    def mapping(self, node: Any, line: int, what: str) -> CommentedMap | None:
-        if isinstance(node, CommentedMap):
-            return node
-        self.problem(line, f"{what} must be a mapping of `key: value` lines")
-        return None
+    def report_leftover_duplicates(self, value: Any, seen: set[int] | None = None) -> None:
+        """Repeated keys inside mappings the reader never visited (e.g. under an unknown key)."""
+        seen = set() if seen is None else seen
+        if id(value) in seen:
+            return
+        seen.add(id(value))
+        if isinstance(value, _Map):
+            self.report_duplicates(value, "this mapping")
+            for item in value.values():
+                self.report_leftover_duplicates(item, seen)
+        elif isinstance(value, _Seq):
+            for item in value:
+                self.report_leftover_duplicates(item, seen)
 
-    def check_keys(self, node: CommentedMap, allowed: Iterable[str], what: str) -> None:
-        allowed = tuple(allowed)
-        for key in node:
-            if str(key) in allowed:
-                continue
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
-            self.problem(self.line_of(node, key), f"{what} has unknown key '{key}'; {hint}")
-
-    def text(self, node: CommentedMap, key: str, what: str, required: bool = False) -> str | None:
-        if key not in node or node[key] is None:
-            if required:
-                self.problem(self.line_of(node), f"{what} has no `{key}:`; add it")
-            return None
-        value = node[key]
-        if isinstance(value, (CommentedMap, CommentedSeq)):
-            self.problem(
-                self.line_of(node, key), f"{what}: `{key}` must be text, not a list or mapping"
-            )
-            return None
-        return str(value).strip()
-
-    def number(self, node: CommentedMap, key: str, what: str) -> float | None:
-        value = node.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(
-                self.line_of(node, key), f"{what}: `{key}` must be a number, not '{value}'"
-            )
-            return None
-        return float(value)
-
-    def choice(self, node: CommentedMap, key: str, choices: Iterable[str], what: str, default: str):
-        value = self.text(node, key, what)
-        if value is None:
-            return default
-        choices = tuple(choices)
-        if value not in choices:
-            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(choices)}"
-            self.problem(self.line_of(node, key), f"{what}: `{key}: {value}` is not valid; {hint}")
-            return None
-        return value
-
-    def a_date(self, node: CommentedMap, key: str, what: str) -> date | None:
-        value = node.get(key)
-        if value is None:
-            return None
-        parsed = _to_date(value)
-        if parsed is None:
-            self.problem(
-                self.line_of(node, key),
-                f"{what}: `{key}: {value}` is not a date; write it as YYYY-MM-DD",
-            )
-        return parsed
-
-    def string_list(self, node: CommentedMap, key: str, what: str) -> tuple[str, ...]:
-        value = node.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, CommentedSeq) or any(
-            isinstance(v, (CommentedMap, CommentedSeq)) for v in value
-        ):
-            self.problem(self.line_of(node, key), f"{what}: `{key}` must be a list like [a, b]")
-            return ()
-        return tuple(str(v) for v in value)
-
-    def tolerance(self, node: Any, line: int, what: str, default: Tolerance) -> Tolerance:
-        node = self.mapping(node, line, f"{what} tolerance")
-        if node is None:
-            return default
-        self.check_keys(node, TOLERANCE_KEYS, f"{what} tolerance")
-        at_risk = self.number(node, "at_risk", f"{what} tolerance")
-        off_track = self.number(node, "off_track", f"{what} tolerance")
-        at_risk = default.at_risk if at_risk is None else at_risk
-        off_track = default.off_track if off_track is None else off_track
-        if not 0 <= at_risk <= off_track:
-            self.problem(
-                line,
-                f"{what} tolerance: need 0 <= at_risk <= off_track, "
-                f"got at_risk {at_risk:g} and off_track {off_track:g}",
-            )
-        return Tolerance(at_risk=at_risk, off_track=off_track)
-
-    def an_id(self, node: CommentedMap, what: str) -> str | None:
-        ident = self.text(node, "id", what, required=True)
-        if ident is not None and not ID_PATTERN.match(ident):
-            self.problem(
-                self.line_of(node, "id"),
-                f"{what} id '{ident}' may hold only letters, digits, '-', '_' and '.'",
+    def item_id(self, entry: _Entry, key: Any, kind: str) -> str:
+        """The id of a source or metric, written as its key; a bad id breaks the entry."""
+        ident = _as_text(key) if key is not None else ""
+        if not ID_PATTERN.match(ident):
+            entry.problem(
+                entry.line,
+                f"{kind} id '{_show(ident)}' is not valid; use letters, digits, '-', '_' and '.' "
+                "(starting with a letter or digit)",
             )
         return ident
 
-    # -- the document ---------------------------------------------------------------------
+    def section(self, root: _Map, key: str, kind: type, shape: str) -> Any:
+        value = root.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, kind):
+            self.problem(root.line_of(key), f"`{key}:` is {_show(value)}; write it as {shape}")
+            self.section_unreadable.add(key)
+            return None
+        return value
+
+    # -- the document ------------------------------------------------------------------------
 
     def read(self, document: Any) -> Catalog | None:
-        if document is None:
-            self.problem(1, "the catalog is empty; start with `version: 1`")
+        if document is None or (isinstance(document, str) and not document.strip()):
+            self.problem(1, "catalog is empty; start it with `version: 1`, then its sections")
             return None
-        root = self.mapping(document, 1, "the catalog")
-        if root is None:
-            return None
-        self.check_keys(
-            root, ("version", "settings", "sources", "metrics", "objectives"), "the catalog"
-        )
-        version = root.get("version")
-        if version is None:
-            self.problem(1, "the catalog has no `version:`; add `version: 1` at the top")
-        elif version != 1:
+        if not isinstance(document, _Map):
+            line = document.line if isinstance(document, _Seq) else 1
             self.problem(
-                self.line_of(root, "version"),
-                f"catalog version {version} is not supported; this okr reads `version: 1`",
+                line,
+                f"catalog is {_show(document) if isinstance(document, _Seq) else 'a single value'}, "
+                "not a mapping of sections; write `version: 1` then sources:, metrics:, objectives:",
             )
-        settings = self.read_settings(root)
-        sources = self.read_sources(root)
-        metrics = self.read_metrics(root, sources)
-        objectives = self.read_objectives(root, metrics, settings)
+            return None
+        root = _Entry(self, document, "catalog", 1)
+        root.check_keys(ROOT_KEYS)
+        for misspelt in ROOT_KEYS:
+            if misspelt in root.suggested:
+                # The section exists under a misspelt name: references into it are not unknown.
+                self.section_unreadable.add(misspelt)
+        self.read_version(root)
+        settings = self.read_settings(document)
+        sources = self.read_sources(document)
+        metrics = self.read_metrics(document, sources)
+        objectives = self.read_objectives(document, metrics, settings)
+        self.report_leftover_duplicates(document)
         return Catalog(
             path=Path(self.file),
             settings=settings,
@@ -339,184 +751,288 @@ class _Reader:
             objectives=objectives,
         )
 
-    def read_settings(self, root: CommentedMap) -> Settings:
+    def read_version(self, root: _Entry) -> None:
+        if "version" not in root.node:
+            if "version" not in root.suggested:
+                self.problem(1, "catalog has no `version:`; add `version: 1` at the top")
+            return
+        version = root.node["version"]
+        if isinstance(version, bool) or not isinstance(version, (int, float)) or version != 1:
+            self.problem(
+                root.line_of("version"),
+                f"catalog has `version: {_show(version)}`, which is not supported; "
+                "write `version: 1` (the version this okr reads)",
+            )
+
+    def read_settings(self, root: _Map) -> Settings:
         default = Settings(store=self.folder / "data" / "okr.duckdb")
-        if root.get("settings") is None:
-            return default
-        node = self.mapping(root["settings"], self.line_of(root, "settings"), "settings")
+        node = self.section(root, "settings", _Map, "a mapping: store:, timezone:, tolerance:")
         if node is None:
             return default
-        self.check_keys(node, SETTINGS_KEYS, "settings")
-        store = self.text(node, "store", "settings")
-        timezone = self.text(node, "timezone", "settings") or "UTC"
+        entry = _Entry(self, node, "settings", root.line_of("settings"))
+        entry.check_keys(SETTINGS_KEYS)
+        store = entry.text("store")
+        timezone = entry.text("timezone") or "UTC"
         try:
             zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            self.problem(
-                self.line_of(node, "timezone"),
-                f"settings: unknown timezone '{timezone}'; use an IANA name like Europe/Berlin or UTC",
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            entry.problem(
+                entry.line_of("timezone"),
+                f"settings has unknown timezone '{_show(timezone)}'; "
+                "use an IANA name like Europe/Berlin or UTC",
             )
             timezone = "UTC"
         tolerance = default.tolerance
         if node.get("tolerance") is not None:
-            tolerance = self.tolerance(
-                node["tolerance"], self.line_of(node, "tolerance"), "settings", tolerance
-            )
+            tolerance = self.read_tolerance(entry, default.tolerance) or default.tolerance
         return Settings(
             store=(self.folder / store) if store else default.store,
             timezone=timezone,
             tolerance=tolerance,
         )
 
-    def read_sources(self, root: CommentedMap) -> dict[str, Source]:
-        raw = root.get("sources")
-        if raw is None:
-            return {}
-        node = self.mapping(raw, self.line_of(root, "sources"), "sources")
+    def read_tolerance(self, owner: _Entry, default: Tolerance) -> Tolerance | None:
+        """`owner`'s `tolerance:` merged over `default`; None (and a problem) when invalid."""
+        line = owner.line_of("tolerance")
+        what = f"{owner.what} tolerance" if owner.what != "settings" else "settings tolerance"
+        node = owner.node["tolerance"]
+        if not isinstance(node, _Map):
+            owner.problem(
+                line,
+                f"{what} is {_show(node)}; write it as {{at_risk: 0.10, off_track: 0.25}}",
+            )
+            return None
+        entry = _Entry(self, node, what, line)
+        entry.check_keys(TOLERANCE_KEYS)
+        values = {}
+        for key in TOLERANCE_KEYS:
+            number = entry.number(key, "a share of the baseline-to-target span, like 0.10")
+            if number is not None and not 0 <= number <= 1:
+                entry.problem(
+                    entry.line_of(key),
+                    f"{what} has `{key}: {number:g}`, outside 0..1; write a share of the "
+                    "baseline-to-target span, like 0.10 for 10%",
+                )
+                number = None
+            values[key] = number
+        at_risk = default.at_risk if values["at_risk"] is None else values["at_risk"]
+        off_track = default.off_track if values["off_track"] is None else values["off_track"]
+        if not entry.broken and at_risk > off_track:
+            given = [k for k in TOLERANCE_KEYS if k in node]
+            conflict_line = max((entry.line_of(k) for k in given), default=line)
+            entry.problem(
+                conflict_line,
+                f"{what} has at_risk {at_risk:g} above off_track {off_track:g}; "
+                "at_risk must not exceed off_track (e.g. at_risk: 0.10, off_track: 0.25)",
+            )
+        if entry.broken:
+            owner.broken = True
+            return None
+        return Tolerance(at_risk=at_risk, off_track=off_track)
+
+    # -- sources -----------------------------------------------------------------------------
+
+    def read_sources(self, root: _Map) -> dict[str, Source]:
+        node = self.section(root, "sources", _Map, "a mapping of source ids, like `helpdesk:`")
         if node is None:
             return {}
+        self.report_duplicates(
+            node,
+            "sources",
+            lambda name, first: (
+                f"source '{name}' is defined twice (first at line {first}); "
+                "give each source its own id"
+            ),
+        )
+        self.written_sources = {_as_text(k) for k in node if k is not None}
+        used = self.used_sources(root)
         sources: dict[str, Source] = {}
-        for source_id, body in node.items():
-            line = self.line_of(node, source_id)
-            what = f"source '{source_id}'"
-            body = self.mapping(body, line, what)
-            if body is None:
-                continue
-            kind = self.choice(body, "type", ("csv", "sql"), what, default=None)
-            if "type" not in body:
-                self.problem(line, f"{what} has no `type:`; add `type: csv` or `type: sql`")
-            if kind is None:
-                continue
-            self.check_keys(body, SOURCE_KEYS[kind], what)
-            if kind == "csv":
-                folder = self.text(body, "path", what, required=True)
-                if folder is not None:
-                    sources[str(source_id)] = Source(
-                        str(source_id), "csv", path=self.folder / folder, line=line
-                    )
-            else:
-                url = self.text(body, "url", what, required=True)
-                if url is not None:
-                    self.url_lines[str(source_id)] = self.line_of(body, "url")
-                    sources[str(source_id)] = Source(str(source_id), "sql", url=url, line=line)
+        for key, body in node.items():
+            source = self.read_source(key, body, node.line_of(key), used)
+            if source is not None:
+                sources[source.id] = source
         return sources
 
-    def read_metrics(self, root: CommentedMap, sources: dict[str, Source]) -> dict[str, Metric]:
-        raw = root.get("metrics")
-        if raw is None:
-            return {}
-        node = self.mapping(raw, self.line_of(root, "metrics"), "metrics")
+    @staticmethod
+    def used_sources(root: _Map) -> set[str]:
+        metrics = root.get("metrics")
+        if not isinstance(metrics, _Map):
+            return set()
+        return {
+            _as_text(body["source"])
+            for body in metrics.values()
+            if isinstance(body, _Map) and isinstance(body.get("source"), (str, int, float))
+        }
+
+    def read_source(self, key: Any, body: Any, line: int, used: set[str]) -> Source | None:
+        what = f"source '{_show(key)}'"
+        if not isinstance(body, _Map):
+            self.problem(
+                line,
+                f"{what} is {_show(body) or 'empty'}; give it `type: csv` with `path:`, "
+                "or `type: sql` with `url:`",
+            )
+            return None
+        entry = _Entry(self, body, what, line)
+        source_id = self.item_id(entry, key, "source")
+        entry.check_keys(sorted(set(SOURCE_KEYS["csv"]) | set(SOURCE_KEYS["sql"])))
+        kind = entry.choice(
+            "type",
+            ("csv", "sql"),
+            required="add `type: csv` (a folder of exports) or `type: sql` (a database URL)",
+        )
+        if kind is None:
+            return None
+        other = "sql" if kind == "csv" else "csv"
+        for key_name in SOURCE_KEYS[other]:
+            if key_name in body and key_name not in SOURCE_KEYS[kind]:
+                place = "path: (a folder)" if kind == "csv" else "url: (a database URL)"
+                entry.problem(
+                    entry.line_of(key_name),
+                    f"{what} has `{key_name}:`, which belongs to {other} sources; "
+                    f"a {kind} source takes {place}",
+                )
+        if kind == "csv":
+            folder = entry.text("path", required="add `path:`, the folder of the CSV exports")
+            if folder is not None:
+                folder = self.expanded(entry, "path", folder, source_id in used) or folder
+            if entry.broken or folder is None:
+                return None
+            return Source(source_id, "csv", path=self.folder / folder, line=line)
+        url = entry.text("url", required="add `url:`, a SQLAlchemy URL like sqlite:///data/app.db")
+        if url is not None:
+            expanded = self.expanded(entry, "url", url, source_id in used)
+            if expanded is not None and not _URL_SCHEME.match(expanded):
+                shown = (
+                    "the value of its environment variable"
+                    if "${" in url
+                    else secrets.mask_url(url)
+                )
+                entry.problem(
+                    entry.line_of("url"),
+                    f"{what} has url {_show(shown)}, which is not a database URL; write "
+                    "dialect://user@host/database, e.g. postgresql://app@db/sales "
+                    "or sqlite:///data/warehouse.db",
+                )
+        if entry.broken or url is None:
+            return None
+        return Source(source_id, "sql", url=url, line=line)
+
+    def expanded(self, entry: _Entry, key: str, template: str, used: bool) -> str | None:
+        """`template` with `${VAR}` expanded; None when it cannot be (a problem if it is used).
+
+        A URL's expansion is only looked at, never kept: the Source holds the template.
+        """
+        bad = secrets.malformed_reference(template)
+        if bad is not None:
+            entry.problem(
+                entry.line_of(key),
+                f"{entry.what} has a malformed reference '{_show(bad)}' in `{key}:`; "
+                "write ${VAR} or ${VAR:-default}",
+            )
+            return None
+        unset = secrets.unset_variables(template, self.environ)
+        if unset:
+            if used:
+                name = unset[0]
+                entry.problem(
+                    entry.line_of(key),
+                    f"{entry.what} uses ${{{name}}}, which is not set; export {name}=... "
+                    f"before running okr, or give a default: ${{{name}:-...}}",
+                )
+            return None
+        return secrets.expand(template, self.environ)
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    def read_metrics(self, root: _Map, sources: dict[str, Source]) -> dict[str, Metric]:
+        node = self.section(root, "metrics", _Map, "a mapping of metric ids, like `csat:`")
         if node is None:
             return {}
-        raw_sources = root.get("sources") if isinstance(root.get("sources"), CommentedMap) else {}
+        self.report_duplicates(
+            node,
+            "metrics",
+            lambda name, first: (
+                f"metric '{name}' is defined twice (first at line {first}); "
+                "give each metric its own id"
+            ),
+        )
+        self.written_metrics = {_as_text(k) for k in node if k is not None}
         metrics: dict[str, Metric] = {}
-        used_sources: set[str] = set()
-        for metric_id, body in node.items():
-            line = self.line_of(node, metric_id)
-            metric = self.read_metric(str(metric_id), body, line, sources, raw_sources)
+        for key, body in node.items():
+            metric = self.read_metric(key, body, node.line_of(key), sources)
             if metric is not None:
                 metrics[metric.id] = metric
-                used_sources.add(metric.source)
-        for source_id in sorted(used_sources):
-            self.check_variables(sources[source_id])
         return metrics
 
-    def check_variables(self, source: Source) -> None:
-        if source.url is None:
-            return
-        env = self.environ
-        for name, default in secrets.variables(source.url):
-            if default is not None:
-                continue
-            value = (env or {}).get(name) if env is not None else _os_environ().get(name)
-            if not value:
-                self.problem(
-                    self.url_lines.get(source.id, source.line),
-                    f"source '{source.id}' uses ${{{name}}}, which is not set; "
-                    f"export {name}=... or write ${{{name}:-default}}",
-                )
-
     def read_metric(
-        self, metric_id: str, body: Any, line: int, sources: dict[str, Source], raw_sources
+        self, key: Any, body: Any, line: int, sources: dict[str, Source]
     ) -> Metric | None:
-        what = f"metric '{metric_id}'"
-        before = len(self.problems)
-        if not ID_PATTERN.match(metric_id):
-            self.problem(line, f"{what}: ids may hold only letters, digits, '-', '_' and '.'")
-        body = self.mapping(body, line, what)
-        if body is None:
+        what = f"metric '{_show(key)}'"
+        if not isinstance(body, _Map):
+            self.problem(
+                line,
+                f"{what} is {_show(body) or 'empty'}; give it source:, agg: and table:/time:/value: "
+                "(or sql:) on indented lines",
+            )
             return None
-        self.check_keys(body, METRIC_KEYS, what)
-        source_id = self.text(body, "source", what, required=True)
-        if source_id is not None and source_id not in sources:
-            if source_id not in (raw_sources or {}):
-                close = difflib.get_close_matches(source_id, list(raw_sources or {}), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "define it under sources:"
-                self.problem(
-                    self.line_of(body, "source"),
-                    f"{what} uses unknown source '{source_id}'; {hint}",
-                )
-            source_id = None
-        agg = self.choice(body, "agg", AGGS, what, default=None)
-        if "agg" not in body:
-            self.problem(line, f"{what} has no `agg:`; add one of: {', '.join(AGGS)}")
-        grain = self.choice(body, "grain", GRAINS, what, default="day")
-        fmt = self.choice(body, "format", FORMATS, what, default="number")
-        table, sql = self.text(body, "table", what), self.text(body, "sql", what)
-        time_column, value = self.text(body, "time", what), self.text(body, "value", what)
-        numerator = self.text(body, "numerator", what)
-        denominator = self.text(body, "denominator", what)
-        if sql is not None:
-            for key in ("table", "time"):
-                if key in body:
-                    self.problem(
-                        self.line_of(body, key),
-                        f"{what}: `sql:` replaces `{key}:`; remove `{key}:` "
-                        f"(the query yields columns time, value and the dimensions)",
-                    )
-        elif table is None:
-            self.problem(line, f"{what} has neither `table:` nor `sql:`; add one of them")
-        elif time_column is None:
-            self.problem(line, f"{what} has no `time:`; name the column holding each row's date")
-        if agg == "ratio" and sql is not None:
-            # A query may yield the numerator and denominator as columns of those names.
-            numerator = numerator or "numerator"
-            denominator = denominator or "denominator"
+        entry = _Entry(self, body, what, line)
+        metric_id = self.item_id(entry, key, "metric")
+        entry.check_keys(METRIC_KEYS)
+        source_id = self.metric_source(entry, sources)
+        agg = entry.choice("agg", AGGS, required=f"add one of: {', '.join(AGGS)}")
+        grain = entry.choice("grain", GRAINS) or "day"
+        fmt = entry.choice("format", FORMATS) or "number"
+        table, sql = entry.text("table"), entry.text("sql")
+        time_column, value = entry.text("time"), entry.text("value")
+        numerator, denominator = entry.text("numerator"), entry.text("denominator")
+        filter_sql = entry.text("filter")
+        self.metric_rows(entry, agg, table, sql, time_column, sources.get(source_id or ""))
         if agg == "ratio":
-            for key, given in (("numerator", numerator), ("denominator", denominator)):
-                if given is None:
-                    self.problem(line, f"{what}: agg ratio needs `{key}:` (a SQL expression)")
-            if value is not None:
-                self.problem(
-                    self.line_of(body, "value"),
-                    f"{what}: agg ratio takes `numerator:` and `denominator:`, not `value:`",
+            if sql is not None:
+                # A query may yield the numerator and denominator as columns of those names.
+                numerator, denominator = numerator or "numerator", denominator or "denominator"
+            for key_name, given in (("numerator", numerator), ("denominator", denominator)):
+                if given is None and not entry.has(key_name):
+                    entry.missing(key_name, 'agg ratio needs a SQL expression for it, like "1"')
+                elif given is None:
+                    entry.problem(
+                        entry.line_of(key_name),
+                        f"{what} has an empty `{key_name}:`; write a SQL expression",
+                    )
+            if entry.has("value"):
+                entry.problem(
+                    entry.line_of("value"),
+                    f"{what} has `value:` with agg ratio; a ratio takes `numerator:` and "
+                    "`denominator:` instead: remove `value:` or change the agg",
                 )
         else:
-            for key in ("numerator", "denominator"):
-                if key in body:
-                    self.problem(
-                        self.line_of(body, key),
-                        f"{what}: `{key}:` is only for `agg: ratio`; remove it or change the agg",
+            for key_name in ("numerator", "denominator"):
+                if entry.has(key_name):
+                    entry.problem(
+                        entry.line_of(key_name),
+                        f"{what} has `{key_name}:`, which only agg ratio uses; remove it "
+                        "or write `agg: ratio`",
                     )
             if value is None and agg not in (None, "count") and sql is None:
-                self.problem(line, f"{what} has no `value:`; name a column or write an expression")
-        freshness = None
-        if body.get("freshness") is not None:
-            freshness = parse_duration(str(body["freshness"]))
-            if freshness is None:
-                self.problem(
-                    self.line_of(body, "freshness"),
-                    f"{what}: freshness '{body['freshness']}' is not a duration; write e.g. 2d, 36h or 1w",
-                )
-        dimensions = self.string_list(body, "dimensions", what)
-        if len(set(dimensions)) != len(dimensions):
-            self.problem(self.line_of(body, "dimensions"), f"{what}: a dimension is listed twice")
-        if len(dimensions) > 4:
-            self.problem(
-                self.line_of(body, "dimensions"),
-                f"{what}: at most 4 dimensions are supported, got {len(dimensions)}",
+                if entry.has("value"):
+                    entry.problem(
+                        entry.line_of("value"),
+                        f"{what} has an empty `value:`; name a column or write an expression",
+                    )
+                else:
+                    entry.missing("value", f"agg {agg} needs the column or expression to aggregate")
+        freshness = self.metric_freshness(entry)
+        dimensions = entry.names("dimensions", "column names")
+        if len(dimensions) > MAX_DIMENSIONS:
+            entry.problem(
+                entry.line_of("dimensions"),
+                f"{what} has {len(dimensions)} dimensions; keep at most {MAX_DIMENSIONS}, "
+                "or define a second metric for the other breakdowns",
             )
-        if len(self.problems) > before or source_id is None or agg is None or grain is None:
+        label, description = entry.text("label"), entry.text("description")
+        owner, unit = entry.text("owner"), entry.text("unit")
+        if entry.broken or source_id is None or agg is None:
             return None
         return Metric(
             id=metric_id,
@@ -526,252 +1042,372 @@ class _Reader:
             table=table if sql is None else None,
             sql=sql,
             time=time_column if sql is None else "time",
-            value=value
-            if sql is None or value is not None
-            else ("value" if agg != "ratio" else None),
-            numerator=numerator,
-            denominator=denominator,
-            filter=self.text(body, "filter", what),
+            value=value if sql is None or value is not None else _sql_value_column(agg),
+            numerator=numerator if agg == "ratio" else None,
+            denominator=denominator if agg == "ratio" else None,
+            filter=filter_sql,
             dimensions=dimensions,
-            label=self.text(body, "label", what) or "",
-            description=self.text(body, "description", what) or "",
-            owner=self.text(body, "owner", what),
-            unit=self.text(body, "unit", what) or "",
-            format=fmt or "number",
+            label=label or "",
+            description=description or "",
+            owner=owner,
+            unit=unit or "",
+            format=fmt,
             freshness=freshness,
             line=line,
         )
 
-    def read_objectives(
-        self, root: CommentedMap, metrics: dict[str, Metric], settings: Settings
-    ) -> tuple[Objective, ...]:
-        raw = root.get("objectives")
-        if raw is None:
-            return ()
-        if not isinstance(raw, CommentedSeq):
-            self.problem(
-                self.line_of(root, "objectives"),
-                "objectives must be a list: start each objective with `- id: ...`",
+    def metric_source(self, entry: _Entry, sources: dict[str, Source]) -> str | None:
+        source_id = entry.text("source", required="add `source:`, the id of one of the sources")
+        if source_id is None or source_id in sources:
+            return source_id
+        if source_id not in self.written_sources and "sources" not in self.section_unreadable:
+            hint = _hint(
+                source_id, sorted(self.written_sources), "define it under sources: or fix the name"
             )
-            return ()
-        raw_metrics = root.get("metrics") if isinstance(root.get("metrics"), CommentedMap) else {}
-        objective_lines: dict[str, int] = {}
-        kr_lines: dict[str, int] = {}
-        parents: dict[str, tuple[str, int]] = {}
-        objectives: list[Objective] = []
-        for index, body in enumerate(raw):
-            line = self.line_of(raw, index)
-            body = self.mapping(body, line, f"objective #{index + 1}")
-            if body is None:
-                continue
-            objective = self.read_objective(
-                body, line, index, metrics, raw_metrics, settings, objective_lines, kr_lines
+            entry.problem(
+                entry.line_of("source"),
+                f"{entry.what} uses unknown source '{source_id}'; {hint}",
             )
-            if objective is not None:
-                objectives.append(objective)
-                if objective.parent:
-                    parents[objective.id] = (objective.parent, self.line_of(body, "parent"))
-        known = set(objective_lines)
-        broken_links = set()
-        for child, (parent, line) in parents.items():
-            if parent not in known:
-                close = difflib.get_close_matches(parent, sorted(known), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else "fix the id or remove `parent:`"
-                self.problem(line, f"objective '{child}' has unknown parent '{parent}'; {hint}")
-                broken_links.add(child)
-            elif self._parent_cycle(child, parents):
-                self.problem(line, f"objective '{child}': its parents form a cycle; break it")
-                broken_links.add(child)
-        valid = {o.id for o in objectives}
-        return tuple(
-            replace(o, parent=None) if o.id in broken_links or o.parent not in valid else o
-            for o in objectives
-        )
+        entry.broken = True  # the source is broken: its own problem says why
+        return None
+
+    def metric_rows(
+        self,
+        entry: _Entry,
+        agg: str | None,
+        table: str | None,
+        sql: str | None,
+        time_column: str | None,
+        source: Source | None,
+    ) -> None:
+        """Where the rows come from: `table:` with `time:`, or `sql:` alone."""
+        if entry.has("sql"):
+            if sql is None:
+                entry.problem(
+                    entry.line_of("sql"), f"{entry.what} has an empty `sql:`; write the query"
+                )
+            replaced = [k for k in ("table", "time", "value") if entry.has(k)]
+            if agg == "ratio" and "value" in replaced:
+                replaced.remove("value")  # reported as a ratio's stray `value:`
+            if replaced:
+                conflict_line = max(entry.line_of(k) for k in [*replaced, "sql"])
+                keys = " and ".join(f"`{k}:`" for k in replaced)
+                entry.problem(
+                    conflict_line,
+                    f"{entry.what} has `sql:` together with {keys}; `sql:` replaces table, "
+                    "time and value (its query yields columns time, value and the dimensions): "
+                    "keep one way",
+                )
+            return
+        if table is None:
+            if entry.has("table"):
+                entry.problem(
+                    entry.line_of("table"),
+                    f"{entry.what} has an empty `table:`; name the table or file",
+                )
+            elif "table" not in entry.suggested and "sql" not in entry.suggested:
+                entry.problem(
+                    entry.line,
+                    f"{entry.what} has neither `table:` nor `sql:`; add `table:` (with `time:` "
+                    "and `value:`) or a `sql:` query",
+                )
+        elif source is not None:
+            self.check_table(entry, table, source)
+        if time_column is None and not entry.has("time"):
+            if table is not None or entry.has("table"):
+                entry.missing("time", "name the column holding each row's date or timestamp")
+        elif time_column is None:
+            entry.problem(
+                entry.line_of("time"), f"{entry.what} has an empty `time:`; name the date column"
+            )
 
     @staticmethod
-    def _parent_cycle(start: str, parents: dict[str, tuple[str, int]]) -> bool:
+    def check_table(entry: _Entry, table: str, source: Source) -> None:
+        line = entry.line_of("table")
+        if source.type == "csv":
+            parts = table.replace("\\", "/").split("/")
+            if table.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", table):
+                entry.problem(
+                    line,
+                    f"{entry.what} has `table: {_show(table)}` outside its source folder; "
+                    "write a file name or glob relative to the source's path",
+                )
+        elif any(c in table for c in "*?/\\") or table.lower().endswith(".csv"):
+            entry.problem(
+                line,
+                f"{entry.what} has `table: {_show(table)}`, which is not a table name for sql "
+                f"source '{source.id}'; name a table (schema.table), or use a csv source for files",
+            )
+
+    def metric_freshness(self, entry: _Entry) -> timedelta | None:
+        raw = entry.node.get("freshness")
+        if raw is None:
+            return None
+        freshness = parse_duration(_as_text(raw)) if not isinstance(raw, (_Map, _Seq)) else None
+        if freshness is None:
+            entry.problem(
+                entry.line_of("freshness"),
+                f"{entry.what} has `freshness: {_show(raw)}`, which is not a duration; "
+                "write a positive amount with a unit, e.g. 2d, 36h, 1w or 90m",
+            )
+        return freshness
+
+    # -- objectives and key results ----------------------------------------------------------
+
+    def read_objectives(
+        self, root: _Map, metrics: dict[str, Metric], settings: Settings
+    ) -> tuple[Objective, ...]:
+        raw = self.section(
+            root, "objectives", _Seq, "a list: start each objective with `- id: ...`"
+        )
+        if raw is None:
+            return ()
+        self.written_objectives = {
+            _as_text(body["id"])
+            for body in raw
+            if isinstance(body, _Map) and isinstance(body.get("id"), (str, int, float, date))
+        }
+        objectives: list[Objective] = []
+        parents: dict[str, tuple[str, int]] = {}
+        for index, body in enumerate(raw):
+            line = raw.item_lines[index]
+            if not isinstance(body, _Map):
+                self.problem(
+                    line,
+                    f"objective #{index + 1} is {_show(body) or 'empty'}; write it as a mapping "
+                    "starting with `- id: ...`",
+                )
+                continue
+            objective, parent_line = self.read_objective(body, line, index, metrics, settings)
+            if objective is not None:
+                objectives.append(objective)
+                if objective.parent is not None:
+                    parents[objective.id] = (objective.parent, parent_line)
+        broken_links = self.check_parents(parents, {o.id for o in objectives})
+        return tuple(replace(o, parent=None) if o.id in broken_links else o for o in objectives)
+
+    def check_parents(self, parents: dict[str, tuple[str, int]], valid: set[str]) -> set[str]:
+        """Report unknown parents and cycles; the ids whose parent link must be dropped."""
+        broken = set()
+        for child, (parent, line) in parents.items():
+            if parent not in self.written_objectives:
+                hint = _hint(
+                    parent,
+                    sorted(self.written_objectives - {child}),
+                    "fix the id or remove `parent:`",
+                )
+                self.problem(line, f"objective '{child}' has unknown parent '{parent}'; {hint}")
+                broken.add(child)
+            elif parent == child:
+                self.problem(line, f"objective '{child}' is its own parent; remove `parent:`")
+                broken.add(child)
+            elif self.in_cycle(child, parents):
+                self.problem(
+                    line,
+                    f"objective '{child}' is its own ancestor through `parent:` links; "
+                    "break the cycle",
+                )
+                broken.add(child)
+            elif parent not in valid:
+                broken.add(child)  # the parent is broken and left out: its problem says why
+        return broken
+
+    @staticmethod
+    def in_cycle(start: str, parents: dict[str, tuple[str, int]]) -> bool:
         seen, current = {start}, start
         while current in parents:
             current = parents[current][0]
             if current in seen:
-                return True
+                return current == start
             seen.add(current)
         return False
 
+    def claim_id(self, entry: _Entry, ident: str, kind: str) -> None:
+        """Objective and key-result ids are unique across the whole catalog."""
+        if ident in self.ids:
+            other_kind, other_line = self.ids[ident]
+            entry.problem(
+                entry.line_of("id"),
+                f"{kind} id '{ident}' is already used by the {other_kind} at line {other_line}; "
+                "ids of objectives and key results must be unique across the catalog",
+            )
+        else:
+            self.ids[ident] = (kind, entry.line_of("id"))
+
+    def read_id(self, entry: _Entry, kind: str) -> str | None:
+        ident = entry.text("id", required=f"give the {kind} a unique id, like `- id: support-cx`")
+        if ident is None:
+            return None
+        if not ID_PATTERN.match(ident):
+            entry.problem(
+                entry.line_of("id"),
+                f"{kind} id '{_show(ident)}' is not valid; use letters, digits, '-', '_' and '.' "
+                "(starting with a letter or digit)",
+            )
+            return None
+        self.claim_id(entry, ident, kind)
+        return ident
+
     def read_objective(
         self,
-        body: CommentedMap,
+        body: _Map,
         line: int,
         index: int,
         metrics: dict[str, Metric],
-        raw_metrics,
         settings: Settings,
-        objective_lines: dict[str, int],
-        kr_lines: dict[str, int],
-    ) -> Objective | None:
-        objective_id = self.an_id(body, f"objective #{index + 1}")
-        what = f"objective '{objective_id or index + 1}'"
-        before = len(self.problems)
-        self.check_keys(body, OBJECTIVE_KEYS, what)
-        if objective_id is not None:
-            if objective_id in objective_lines:
-                self.problem(
-                    self.line_of(body, "id"),
-                    f"{what}: the id is already used by the objective at line "
-                    f"{objective_lines[objective_id]}; objective ids must be unique",
-                )
-            else:
-                objective_lines[objective_id] = line
-        title = self.text(body, "title", what, required=True)
-        start, end, cycle = self.read_window(body, line, what)
-        objective_ok = len(self.problems) == before
-        krs_node = body.get("key_results")
-        key_results: list[KeyResult] = []
-        if krs_node is not None and not isinstance(krs_node, CommentedSeq):
-            self.problem(
-                self.line_of(body, "key_results"),
-                f"{what}: key_results must be a list: start each one with `- id: ...`",
-            )
-        elif krs_node is not None:
-            for kr_index, kr_body in enumerate(krs_node):
-                kr_line = self.line_of(krs_node, kr_index)
-                kr_body = self.mapping(kr_body, kr_line, f"{what}, key result #{kr_index + 1}")
-                if kr_body is None:
-                    continue
-                kr = self.read_key_result(
-                    kr_body,
-                    kr_line,
-                    objective_id,
-                    start,
-                    end,
-                    metrics,
-                    raw_metrics,
-                    settings,
-                    kr_lines,
-                )
-                if kr is not None:
-                    key_results.append(kr)
-        # A broken key result is left out; a broken objective is left out with its KRs.
-        if not objective_ok or objective_id is None or title is None or start is None:
-            return None
-        return Objective(
-            id=objective_id,
-            title=title,
-            start=start,
-            end=end,
-            key_results=tuple(key_results),
-            owner=self.text(body, "owner", what),
-            parent=self.text(body, "parent", what),
-            tags=self.string_list(body, "tags", what),
-            cycle=cycle,
-            line=line,
+    ) -> tuple[Objective | None, int]:
+        raw_id = body.get("id")
+        name = _show(raw_id) if isinstance(raw_id, (str, int, float, date)) else f"#{index + 1}"
+        entry = _Entry(self, body, f"objective '{name}'", line)
+        entry.check_keys(OBJECTIVE_KEYS)
+        # An unknown key is reported but does not leave the objective out: only a problem
+        # with its id, title or window does.
+        entry.broken = False
+        objective_id = self.read_id(entry, "objective")
+        title = entry.text("title", required="add a title saying what the objective is about")
+        start, end, cycle = self.read_window(entry)
+        essential_ok = not entry.broken
+        owner, parent = entry.text("owner"), entry.text("parent")
+        entry.text("description")
+        tags = entry.names("tags", "tag names")
+        key_results = self.read_key_results(entry, objective_id, start, end, metrics, settings)
+        # A problem in an optional field leaves it out; without a valid id, title or window
+        # the objective itself is left out, with its key results.
+        if not essential_ok or None in (objective_id, title, start, end):
+            return None, 0
+        return (
+            Objective(
+                id=objective_id,
+                title=title,
+                start=start,
+                end=end,
+                key_results=key_results,
+                owner=owner,
+                parent=parent,
+                tags=tags,
+                cycle=cycle,
+                line=line,
+            ),
+            entry.line_of("parent"),
         )
 
-    def read_window(self, body: CommentedMap, line: int, what: str):
-        cycle_label = None
-        start, end = self.a_date(body, "start", what), self.a_date(body, "end", what)
-        if body.get("cycle") is not None:
-            cycle_label = str(body["cycle"]).strip()
-            if "start" in body or "end" in body:
-                self.problem(
-                    self.line_of(body, "cycle"),
-                    f"{what}: give either `cycle:` or `start:` and `end:`, not both",
+    def read_window(self, entry: _Entry) -> tuple[date | None, date | None, str | None]:
+        """The objective's first and last day, from `cycle:` or from `start:` and `end:`."""
+        if entry.has("cycle"):
+            clashing = [k for k in ("start", "end") if entry.has(k)]
+            if clashing:
+                conflict_line = max(entry.line_of(k) for k in [*clashing, "cycle"])
+                keys = " and ".join(f"`{k}:`" for k in clashing)
+                entry.problem(
+                    conflict_line,
+                    f"{entry.what} has both `cycle:` and {keys}; give either a cycle or "
+                    "start and end dates",
                 )
                 return None, None, None
+            raw = entry.node["cycle"]
+            label = _as_text(raw) if isinstance(raw, (str, int)) and raw is not True else ""
             try:
-                start, end = parse_cycle(cycle_label)
-            except CycleError as error:
-                self.problem(self.line_of(body, "cycle"), f"{what}: {error}")
+                start, end = parse_cycle(label)
+            except CycleError:
+                entry.problem(
+                    entry.line_of("cycle"),
+                    f"{entry.what} has `cycle: {_show(raw)}`, which is not a cycle; write a "
+                    "quarter (2026-Q3), a half (2026-H1) or a year (2026)",
+                )
                 return None, None, None
-        elif "start" not in body and "end" not in body:
-            self.problem(line, f"{what} has no window; add `cycle: 2026-Q3` or `start:` and `end:`")
+            return start, end, label.upper()
+        if not entry.has("start") and not entry.has("end"):
+            if not {"cycle", "start", "end"} & entry.suggested:
+                entry.problem(
+                    entry.line,
+                    f"{entry.what} has no window; add `cycle: 2026-Q3`, or `start:` and `end:`",
+                )
             return None, None, None
-        else:
-            for key in ("start", "end"):
-                if key not in body:
-                    self.problem(line, f"{what} has no `{key}:`; add it (YYYY-MM-DD)")
+        start, end = entry.day("start"), entry.day("end")
+        for key in ("start", "end"):
+            if not entry.has(key):
+                entry.missing(key, "add it as YYYY-MM-DD, or use `cycle:` instead")
         if start is not None and end is not None and end <= start:
-            self.problem(
-                self.line_of(body, "end") if "end" in body else line,
-                f"{what}: end {end} is not after start {start}; fix the dates",
+            entry.problem(
+                entry.line_of("end"),
+                f"{entry.what} has end {end} {'on' if end == start else 'before'} its start "
+                f"{start}; the end must come after the start",
             )
             return None, None, None
-        return start, end, cycle_label
+        return start, end, None
 
-    def read_key_result(
+    def read_key_results(
         self,
-        body: CommentedMap,
-        line: int,
+        objective: _Entry,
         objective_id: str | None,
         start: date | None,
         end: date | None,
         metrics: dict[str, Metric],
-        raw_metrics,
         settings: Settings,
-        kr_lines: dict[str, int],
+    ) -> tuple[KeyResult, ...]:
+        raw = objective.node.get("key_results")
+        if raw is None:
+            return ()
+        if not isinstance(raw, _Seq):
+            objective.problem(
+                objective.line_of("key_results"),
+                f"{objective.what}: `key_results:` must be a list; start each key result "
+                "with `- id: ...`",
+            )
+            return ()
+        key_results = []
+        for index, body in enumerate(raw):
+            line = raw.item_lines[index]
+            if not isinstance(body, _Map):
+                self.problem(
+                    line,
+                    f"{objective.what}, key result #{index + 1} is {_show(body) or 'empty'}; write "
+                    "it as a mapping starting with `- id: ...`",
+                )
+                continue
+            kr = self.read_key_result(
+                body, line, index, objective_id, (start, end), metrics, settings
+            )
+            if kr is not None:
+                key_results.append(kr)
+        return tuple(key_results)
+
+    def read_key_result(
+        self,
+        body: _Map,
+        line: int,
+        index: int,
+        objective_id: str | None,
+        window: tuple[date | None, date | None],
+        metrics: dict[str, Metric],
+        settings: Settings,
     ) -> KeyResult | None:
-        kr_id = self.an_id(body, "key result")
-        what = f"key result '{kr_id}'"
-        before = len(self.problems)
-        self.check_keys(body, KR_KEYS, what)
-        if kr_id is not None:
-            if kr_id in kr_lines:
-                self.problem(
-                    self.line_of(body, "id"),
-                    f"{what}: the id is already used by the key result at line "
-                    f"{kr_lines[kr_id]}; key result ids must be unique",
-                )
-            else:
-                kr_lines[kr_id] = line
-        title = self.text(body, "title", what, required=True)
-        metric = self.kr_metric(body, line, what, metrics, raw_metrics)
-        target, level = self.kr_target(body, line, what)
-        baseline = self.kr_baseline(body, what)
-        if (
-            level is None
-            and isinstance(baseline, float)
-            and target is not None
-            and baseline == target
-        ):
-            self.problem(
-                self.line_of(body, "baseline"),
-                f"{what}: baseline and target are both {target:g}; a key result must move "
-                f"(for a level to hold, write target: '>= {target:g}')",
-            )
-        measure = Measure()
-        if body.get("measure") is not None:
-            parsed = parse_measure(str(body["measure"]))
-            if parsed is None:
-                self.problem(
-                    self.line_of(body, "measure"),
-                    f"{what}: measure '{body['measure']}' is not valid; use latest, "
-                    f"trailing <N>d (e.g. trailing 28d) or to_date",
-                )
-            else:
-                measure = parsed
-        if metric is not None and measure.kind != "latest" and metric.agg in NON_ADDITIVE_AGGS:
-            self.problem(
-                self.line_of(body, "measure"),
-                f"{what}: measure '{measure}' needs the metric aggregated over a window, but "
-                f"metric '{metric.id}' uses agg {metric.agg}, which cannot be re-aggregated; "
-                f"use `measure: latest` or an additive agg (sum, count, avg, min, max, ratio)",
-            )
-        where = self.kr_where(body, what, metric)
-        commitment = self.choice(
-            body, "commitment", ("committed", "aspirational"), what, default="committed"
-        )
-        weight = self.number(body, "weight", what)
+        raw_id = body.get("id")
+        name = _show(raw_id) if isinstance(raw_id, (str, int, float, date)) else f"#{index + 1}"
+        entry = _Entry(self, body, f"key result '{name}'", line)
+        entry.check_keys(KR_KEYS)
+        kr_id = self.read_id(entry, "key result")
+        title = entry.text("title", required="add a title saying what the key result measures")
+        metric = self.kr_metric(entry, metrics)
+        target, level = self.kr_target(entry)
+        baseline = self.kr_baseline(entry, target, level)
+        measure = self.kr_measure(entry, metric)
+        where = self.kr_where(entry, metric)
+        commitment = entry.choice("commitment", COMMITMENTS) or "committed"
+        owner = entry.text("owner")
+        entry.text("description")
+        weight = entry.number("weight", "a positive number, like 1 or 2")
         if weight is not None and weight <= 0:
-            self.problem(self.line_of(body, "weight"), f"{what}: weight must be positive")
-        tolerance = settings.tolerance
-        if body.get("tolerance") is not None:
-            tolerance = self.tolerance(
-                body["tolerance"], self.line_of(body, "tolerance"), what, tolerance
+            entry.problem(
+                entry.line_of("weight"),
+                f"{entry.what} has `weight: {weight:g}`; a weight must be above 0 (the default is 1)",
             )
-        checkpoints = self.kr_checkpoints(body, what, start, end)
-        if len(self.problems) > before:
-            return None
-        if None in (kr_id, title, metric, target, objective_id, start, end):
+        tolerance = settings.tolerance
+        if entry.node.get("tolerance") is not None:
+            tolerance = self.read_tolerance(entry, settings.tolerance) or settings.tolerance
+        checkpoints = self.kr_checkpoints(entry, *window)
+        start, end = window
+        if entry.broken or None in (kr_id, title, metric, target, objective_id, start, end):
             return None
         return KeyResult(
             id=kr_id,
@@ -785,121 +1421,193 @@ class _Reader:
             level=level,
             where=where,
             measure=measure,
-            commitment=commitment or "committed",
-            owner=self.text(body, "owner", what),
+            commitment=commitment,
+            owner=owner,
             weight=weight if weight is not None else 1.0,
             tolerance=tolerance,
             checkpoints=checkpoints,
             line=line,
         )
 
-    def kr_metric(self, body, line, what, metrics, raw_metrics) -> Metric | None:
-        metric_id = self.text(body, "metric", what, required=True)
+    def kr_metric(self, entry: _Entry, metrics: dict[str, Metric]) -> Metric | None:
+        metric_id = entry.text("metric", required="add `metric:`, the id of one of the metrics")
         if metric_id is None:
             return None
         if metric_id in metrics:
             return metrics[metric_id]
-        if metric_id not in (raw_metrics or {}):
-            close = difflib.get_close_matches(metric_id, list(raw_metrics or {}), n=1)
-            hint = (
-                f"did you mean '{close[0]}'?"
-                if close
-                else "define it under metrics: or fix the name"
+        if metric_id not in self.written_metrics and "metrics" not in self.section_unreadable:
+            hint = _hint(
+                metric_id, sorted(self.written_metrics), "define it under metrics: or fix the name"
             )
-            self.problem(
-                self.line_of(body, "metric"), f"{what} uses unknown metric '{metric_id}'; {hint}"
+            entry.problem(
+                entry.line_of("metric"), f"{entry.what} uses unknown metric '{metric_id}'; {hint}"
             )
+        entry.broken = True  # a broken metric: its own problem says why
         return None
 
-    def kr_target(self, body, line, what) -> tuple[float | None, str | None]:
-        if body.get("target") is None:
-            self.problem(line, f"{what} has no `target:`; add a number, or '>= N' to hold a level")
-            return None, None
-        raw = body["target"]
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw), None
-        match = _LEVEL.match(str(raw))
-        if match:
-            return float(match.group(2)), match.group(1)
-        self.problem(
-            self.line_of(body, "target"),
-            f"{what}: target '{raw}' is not a number nor a level like '>= 99.9' or '<= 2'",
-        )
-        return None, None
-
-    def kr_baseline(self, body, what) -> float | str | None:
-        raw = body.get("baseline")
-        if raw is None:
-            return None
-        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw)
-        if str(raw).strip() == "auto":
-            return "auto"
-        self.problem(
-            self.line_of(body, "baseline"),
-            f"{what}: baseline '{raw}' is not a number; write a number or `auto`",
-        )
-        return None
-
-    def kr_where(self, body, what, metric: Metric | None) -> tuple[tuple[str, str], ...]:
-        raw = body.get("where")
-        if raw is None:
-            return ()
-        node = self.mapping(raw, self.line_of(body, "where"), f"{what}: where")
-        if node is None:
-            return ()
-        pairs = []
-        for key, value in node.items():
-            if metric is not None and str(key) not in metric.dimensions:
-                dims = ", ".join(metric.dimensions) or "none"
-                self.problem(
-                    self.line_of(node, key),
-                    f"{what}: where names '{key}', which is not a dimension of metric "
-                    f"'{metric.id}' (its dimensions: {dims}); add it to the metric's dimensions",
+    def kr_target(self, entry: _Entry) -> tuple[float | None, str | None]:
+        if entry.node.get("target") is None:
+            if entry.has("target"):
+                entry.problem(
+                    entry.line_of("target"),
+                    f"{entry.what} has an empty `target:`; write a number, or '>= N' / '<= N' "
+                    "to hold a level",
                 )
-            pairs.append((str(key), str(value)))
+            else:
+                entry.missing("target", "add a number, or '>= N' / '<= N' to hold a level")
+            return None, None
+        parsed = parse_target(entry.node["target"])
+        if parsed is None:
+            entry.problem(
+                entry.line_of("target"),
+                f"{entry.what} has `target: {_show(entry.node['target'])}`, which is not a number "
+                "nor a level; write e.g. 90, or '>= 99.9' / '<= 2' (quoted) to hold a level",
+            )
+            return None, None
+        return parsed
+
+    def kr_baseline(
+        self, entry: _Entry, target: float | None, level: str | None
+    ) -> float | str | None:
+        raw = entry.node.get("baseline")
+        if raw is None:
+            if entry.has("baseline"):
+                entry.problem(
+                    entry.line_of("baseline"),
+                    f"{entry.what} has an empty `baseline:`; write a number or `auto`, "
+                    "or remove the line",
+                )
+            return None
+        if isinstance(raw, str) and raw.strip() == "auto":
+            return "auto"
+        baseline = _as_number(raw)
+        if baseline is None:
+            entry.problem(
+                entry.line_of("baseline"),
+                f"{entry.what} has `baseline: {_show(raw)}`, which is not a number; write a number "
+                "or `auto` (the measured value at start)",
+            )
+            return None
+        if level is None and target is not None and baseline == target:
+            # Reported where the clash becomes visible: the later of the two lines.
+            entry.problem(
+                max(entry.line_of("baseline"), entry.line_of("target")),
+                f"{entry.what} has baseline and target both {target:g}; a key result must move: "
+                f"change one of them, or write target: '>= {target:g}' to hold the level",
+            )
+        return baseline
+
+    def kr_measure(self, entry: _Entry, metric: Metric | None) -> Measure:
+        raw = entry.node.get("measure")
+        if raw is None:
+            return Measure()
+        measure = None if isinstance(raw, (_Map, _Seq)) else parse_measure(_as_text(raw))
+        if measure is None:
+            text = _show(raw)
+            close = _suggest(text, ("latest", "to_date"))
+            hint = (
+                f"did you mean '{close}'?"
+                if close
+                else "use latest, trailing <N>d (e.g. trailing 28d) or to_date"
+            )
+            entry.problem(
+                entry.line_of("measure"),
+                f"{entry.what} has `measure: {text}`, which is not valid; {hint}",
+            )
+            return Measure()
+        if metric is not None and measure.kind != "latest" and metric.agg in NON_ADDITIVE_AGGS:
+            entry.problem(
+                entry.line_of("measure"),
+                f"{entry.what} has `measure: {measure}`, but metric '{metric.id}' uses agg "
+                f"{metric.agg}, which cannot be re-aggregated over a window; use `measure: latest` "
+                "or give the metric an additive agg (sum, count, avg, min, max, ratio)",
+            )
+        return measure
+
+    def kr_where(self, entry: _Entry, metric: Metric | None) -> tuple[tuple[str, str], ...]:
+        raw = entry.node.get("where")
+        if raw is None:
+            return ()
+        if not isinstance(raw, _Map):
+            entry.problem(
+                entry.line_of("where"),
+                f"{entry.what} has {_show(raw)} at `where:`; write one value per dimension, "
+                "like {region: EMEA}",
+            )
+            return ()
+        self.report_duplicates(raw, f"{entry.what} where")
+        pairs = []
+        for key, value in raw.items():
+            name = _as_text(key) if key is not None else "null"
+            line = raw.line_of(key)
+            if metric is not None and name not in metric.dimensions:
+                dims = ", ".join(metric.dimensions) or "none"
+                entry.problem(
+                    line,
+                    f"{entry.what}: where names '{name}', which is not a dimension of metric "
+                    f"'{metric.id}' (its dimensions: {dims}); add it to the metric's "
+                    "`dimensions:` or fix the name",
+                )
+            if value is None or isinstance(value, (_Map, _Seq)) or not _as_text(value):
+                entry.problem(
+                    line,
+                    f"{entry.what}: where gives '{name}' {_show(value) or 'no value'}; "
+                    "give one value, like {region: EMEA}",
+                )
+                continue
+            pairs.append((name, _as_text(value)))
         return tuple(sorted(pairs))
 
-    def kr_checkpoints(self, body, what, start, end) -> tuple[tuple[date, float], ...]:
-        raw = body.get("checkpoints")
+    def kr_checkpoints(
+        self, entry: _Entry, start: date | None, end: date | None
+    ) -> tuple[tuple[date, float], ...]:
+        raw = entry.node.get("checkpoints")
         if raw is None:
             return ()
-        node = self.mapping(raw, self.line_of(body, "checkpoints"), f"{what}: checkpoints")
-        if node is None:
+        if not isinstance(raw, _Map):
+            entry.problem(
+                entry.line_of("checkpoints"),
+                f"{entry.what} has {_show(raw)} at `checkpoints:`; write dates and values, "
+                "like {2026-07-31: 78, 2026-08-31: 84}",
+            )
             return ()
+        self.report_duplicates(
+            raw,
+            f"{entry.what} checkpoints",
+            lambda name, first: (
+                f"{entry.what} has checkpoint {name} twice (first at line {first}); keep one"
+            ),
+        )
         points = []
-        for key, value in node.items():
-            key_line = self.line_of(node, key)
+        for key, value in raw.items():
+            line = raw.line_of(key)
             day = _to_date(key)
             if day is None:
-                self.problem(key_line, f"{what}: checkpoint '{key}' is not a date (YYYY-MM-DD)")
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self.problem(key_line, f"{what}: checkpoint {day} needs a number, not '{value}'")
-                continue
-            if start is not None and end is not None and not start < day < end:
-                self.problem(
-                    key_line,
-                    f"{what}: checkpoint {day} is outside the window {start} – {end}; "
-                    f"checkpoints fall strictly between start and end",
+                entry.problem(
+                    line,
+                    f"{entry.what} has checkpoint '{_show(key)}', which is not a date; "
+                    "write YYYY-MM-DD: value",
                 )
                 continue
-            points.append((day, float(value)))
+            number = _as_number(value)
+            if number is None:
+                entry.problem(
+                    line,
+                    f"{entry.what} has checkpoint {day} with '{_show(value)}', which is not a "
+                    "number; write the value expected on that day",
+                )
+                continue
+            if start is not None and end is not None and not start < day < end:
+                entry.problem(
+                    line,
+                    f"{entry.what} has checkpoint {day} outside its window {start} – {end}; "
+                    "move it strictly between the start and the end",
+                )
+                continue
+            points.append((day, number))
         return tuple(sorted(points))
 
 
-def _to_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _os_environ() -> Mapping[str, str]:
-    import os
-
-    return os.environ
+def _sql_value_column(agg: str) -> str | None:
+    """The column a metric's `sql:` query yields for its value (ratios yield two instead)."""
+    return None if agg == "ratio" else "value"
