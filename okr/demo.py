@@ -1083,7 +1083,7 @@ objectives:
     cycle: @next
     key_results:
       - id: deploys-per-week
-        title: Deploy 60 times a week, up from 40
+        title: Raise deployments from 40 to 60 a week
         metric: deploys
         baseline: 40
         target: 60
