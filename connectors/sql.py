@@ -5,8 +5,9 @@ transfers one row per period and dimension combination. Per dialect:
 
 - PostgreSQL: `date_trunc`; the transaction's TimeZone is set to the catalog's, so
   timestamptz values are converted (as `AT TIME ZONE` would) while naive timestamps are
-  taken as already local. Median: `percentile_cont(0.5)`. Non-additive metrics: GROUPING SETS.
-  Read-only: `SET TRANSACTION READ ONLY`.
+  taken as already local. Median: `percentile_cont(0.5)`. The dimension subsets of
+  count_distinct and median come from one GROUPING SETS query (elsewhere: one query per
+  subset). Read-only: `SET TRANSACTION READ ONLY`.
 - DuckDB: `date_trunc`, TimeZone set as for PostgreSQL, `median`, GROUPING SETS; the file is
   opened read-only.
 - MySQL/MariaDB: `DATE()`, weeks via `SUBDATE(d, WEEKDAY(d))`, months via
@@ -27,6 +28,10 @@ The `last` value (at the greatest time; ties: the greatest value) also comes fro
 function; its coarser dimension subsets are rolled up exactly from the finest groups.
 Parts leave `total`, `minimum` and `maximum` empty for count and count_distinct (their value
 may be text), and `last` empty except for `last` metrics.
+
+Incremental pulls: `state` maps a metric id to its last loaded period. The next pull re-reads
+from the period before it (day grain: 7 days back), bound as a parameter on the time column
+with a day of margin plus an exact bound on the period, and supersedes the periods from there.
 """
 
 from __future__ import annotations
@@ -142,7 +147,7 @@ class SqlConnector:
                 try:
                     self._check_table_metric(conn, metric)
                     metric_records, transferred = _read_metric(conn, flavour, metric, since)
-                except sa.exc.DBAPIError as error:
+                except sa.exc.SQLAlchemyError as error:
                     raise self._query_error(conn, metric, error) from error
                 metric_records.sort(
                     key=lambda r: (r["period"], len(r["dims"]), dims_key(r["dims"]))
@@ -332,7 +337,7 @@ class SqlConnector:
                 )
 
     def _query_error(
-        self, conn: sa.Connection, metric: Metric, error: sa.exc.DBAPIError
+        self, conn: sa.Connection, metric: Metric, error: sa.exc.SQLAlchemyError
     ) -> SourceError:
         message = self._driver_message(conn.engine.url, error)
         if metric.sql:
@@ -579,7 +584,7 @@ def _read_client_side(
         src.c.v.is_not(None)
     )
     chunks = []
-    result = conn.execution_options(stream_results=True).execute(query)
+    result = conn.execute(query.execution_options(stream_results=True))
     while batch := result.fetchmany(_FETCH_CHUNK):
         chunks.append(pd.DataFrame(batch, columns=["day", "t", "v", *names], dtype=object))
     frame = pd.concat(chunks, ignore_index=True) if chunks else None

@@ -20,6 +20,7 @@ from connectors import sql
 from connectors.base import PART_COLUMNS, Pull, SourceError, Supersede
 from connectors.sql import SqlConnector
 from okr.model import Metric, Source
+from okr.secrets import mask_url
 
 POSTGRES_URL = os.environ.get(
     "OKR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -111,7 +112,7 @@ def server_backend(kind: str, url: str) -> Backend:
         with backend.engine.connect():
             pass
     except sa.exc.DBAPIError as error:
-        skip_or_fail(f"{kind} is unreachable at {url}: {str(error.orig).strip()}")
+        skip_or_fail(f"{kind} is unreachable at {mask_url(url)}: {str(error.orig).strip()}")
     return backend
 
 
