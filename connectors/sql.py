@@ -177,13 +177,20 @@ class SqlConnector:
     def tables(self) -> list[str]:
         """The tables and views of the source's default schema, sorted."""
         with self._session(None) as (conn, _flavour, _notes):
-            inspector = sa.inspect(conn)
-            return sorted(set(inspector.get_table_names()) | set(inspector.get_view_names()))
+            try:
+                inspector = sa.inspect(conn)
+                names = set(inspector.get_table_names()) | set(inspector.get_view_names())
+            except sa.exc.SQLAlchemyError as error:
+                raise self._listing_error(conn, "its tables", error) from error
+            return sorted(names)
 
     def columns(self, table: str) -> list[str]:
         """The columns of `table` ("name" or "schema.name"), in table order."""
         with self._session(None) as (conn, _flavour, _notes):
-            return self._columns_of(conn, table, where=f"table '{table}'")
+            try:
+                return self._columns_of(conn, table, where=f"table '{table}'")
+            except sa.exc.SQLAlchemyError as error:
+                raise self._listing_error(conn, f"the columns of '{table}'", error) from error
 
     # -- connection ------------------------------------------------------------------------
 
@@ -335,6 +342,15 @@ class SqlConnector:
                     f"{self._label}: {where}: column '{column}' (its `{field}:`) is not in "
                     f"table '{metric.table}'{hint}; its columns are: {', '.join(columns)}"
                 )
+
+    def _listing_error(
+        self, conn: sa.Connection, what: str, error: sa.exc.SQLAlchemyError
+    ) -> SourceError:
+        return SourceError(
+            f"{self._label} ({self._masked(conn.engine.url)}): could not list {what}: "
+            f"{self._driver_message(conn.engine.url, error)}. Check that the url's user may "
+            "read the database's catalog"
+        )
 
     def _query_error(
         self, conn: sa.Connection, metric: Metric, error: sa.exc.SQLAlchemyError
