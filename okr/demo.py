@@ -6,7 +6,7 @@
 What the catalog holds
 ----------------------
 Kestrel, a small B2B software company. Sources: `helpdesk` (CSV: tickets_YYYY-MM.csv,
-csat_YYYY-MM.csv), `product` (CSV: signups_YYYY-MM.csv), `surveys` (CSV: nps_YYYY-MM.csv)
+csat_YYYY-MM.csv), `product` (CSV: signups_YYYY-MM.csv, invites_YYYY-MM.csv), `surveys` (CSV: nps_YYYY-MM.csv)
 and `warehouse` (SQLite: deals, deployments, service_uptime). Objectives run over the
 quarter containing `today` ("now"), except one over the previous and one over the next.
 
@@ -31,8 +31,8 @@ first-response     achieved    9h → 4h: a new on-call rota cut replies to ~3.5
                                weeks of the quarter's start; trailing 28d ≈ 3.5h, p ≈ 1.1.
 activation-7d      on_track    38% → 50% through checkpoints 40% (end of month 1) and 44%
                                (end of month 2); trailing 28d designed at pace + 0.03.
-invites            no_data     its metric reads invites_*.csv, an export that has not
-                               arrived yet: no file, so no value.
+invites            no_data     its metric reads invites_*.csv, an export switched on this
+                               month: its first file holds only the header, so no value.
 nps                on_track,   NPS 31 → 45 (aspirational), trailing 28d at pace + 0.02; the
                    stale       surveys export stopped 7 days ago and the metric's freshness
                                is 2d, so the KR is marked stale.
@@ -90,7 +90,7 @@ WAREHOUSE_FILE = "data/warehouse.db"
 # The files each CSV source's export writes, as glob patterns: cleared before writing.
 EXPORT_PATTERNS = {
     "helpdesk": ("tickets_*.csv", "csat_*.csv"),
-    "product": ("signups_*.csv",),
+    "product": ("signups_*.csv", "invites_*.csv"),
     "surveys": ("nps_*.csv",),
 }
 REGIONS = ("EMEA", "NA", "APAC")
@@ -133,6 +133,9 @@ def write_demo(directory: Path, today: date | None = None) -> Path:
     _write_monthly(exports / "helpdesk", "tickets", TICKET_COLUMNS, tickets, broken)
     _write_monthly(exports / "helpdesk", "csat", ANSWER_COLUMNS, answers, broken)
     _write_monthly(exports / "product", "signups", SIGNUP_COLUMNS, signups, broken)
+    # The invites export was switched on this month: its first file has no rows yet.
+    invites = exports / "product" / f"invites_{today.strftime('%Y-%m')}.csv"
+    invites.write_text(",".join(INVITE_COLUMNS) + "\n", encoding="utf-8")
     _write_monthly(exports / "surveys", "nps", NPS_COLUMNS, responses, broken)
     _write_warehouse(
         directory / WAREHOUSE_FILE,
@@ -419,6 +422,7 @@ def _csat_scores(
 # product: signups and their 7-day activation
 
 SIGNUP_COLUMNS = ("workspace_id", "signed_up_at", "plan", "region", "activated_7d")
+INVITE_COLUMNS = ("workspace_id", "signed_up_at", "invited_7d")
 ACTIVATION = (0.38, 0.50)
 ACTIVATION_CHECKPOINTS = (0.41, 0.45)  # at the ends of the quarter's first two months
 ACTIVATION_GAP = 0.05
@@ -856,7 +860,7 @@ metrics:
     freshness: 2d
   invites_per_workspace:
     label: Teammates invited in week one
-    description: Mean teammates a new workspace invites in its first 7 days (export starts this quarter)
+    description: Mean teammates a new workspace invites in its first 7 days (a new export)
     owner: growth
     source: product
     table: invites_*.csv

@@ -74,6 +74,10 @@ def test_the_demo_writes_a_catalog_monthly_exports_and_a_warehouse(demo):
     for name in ("helpdesk/tickets", "helpdesk/csat", "product/signups", "surveys/nps"):
         written = sorted(p.name for p in (demo / "data/exports").glob(f"{name}_*.csv"))
         assert written == [f"{name.split('/')[1]}_{month}.csv" for month in months]
+    # The invites export was switched on this month: one file, with its header only.
+    invites = list((demo / "data/exports/product").glob("invites_*.csv"))
+    assert [p.name for p in invites] == ["invites_2026-11.csv"]
+    assert invites[0].read_text() == "workspace_id,signed_up_at,invited_7d\n"
     tables = {
         row[0] for row in warehouse(demo, "select name from sqlite_master where type = 'table'")
     }
