@@ -576,7 +576,7 @@ def _book(deals: list[list], first: date, last: date, total: float) -> None:
 
 LEAD_TIME = (52.0, 24.0)
 LEAD_TIME_GAP = -0.03
-# A faster pipeline landed three weeks before the quarter; since then lead time only creeps,
+# A faster pipeline landed five weeks before the quarter; since then lead time only creeps,
 # by this much progress per quarter: on pace today, short of the target at the end (drift).
 LEAD_TIME_CREEP = 0.2
 CHANGE_FAILURE_BEFORE = 0.18
@@ -595,7 +595,7 @@ def _deployments(timeline: _Timeline, rng: random.Random) -> list[tuple]:
     quarter_length = (timeline.now.end - timeline.now.start).days
 
     def pipeline(day: date) -> float:
-        return timeline.ramp(day, -21, 7)
+        return timeline.ramp(day, -35, 7)
 
     def creep(day: date) -> float:
         return LEAD_TIME_CREEP * timeline.since_start(day) / quarter_length
