@@ -6,9 +6,10 @@
 What the catalog holds
 ----------------------
 Kestrel, a small B2B software company. Sources: `helpdesk` (CSV: tickets_YYYY-MM.csv,
-csat_YYYY-MM.csv), `product` (CSV: signups_YYYY-MM.csv, invites_YYYY-MM.csv), `surveys` (CSV: nps_YYYY-MM.csv)
-and `warehouse` (SQLite: deals, deployments, service_uptime). Objectives run over the
-quarter containing `today` ("now"), except one over the previous and one over the next.
+csat_YYYY-MM.csv), `product` (CSV: signups_YYYY-MM.csv, invites_YYYY-MM.csv), `surveys`
+(CSV: nps_YYYY-MM.csv) and `warehouse` (SQLite: deals, deployments, service_uptime).
+Objectives run over the quarter containing `today`, except one over the previous quarter
+and one over the next.
 
 The catalog text depends only on the quarter of `today` (its cycles and checkpoint dates),
 never on the day inside it: the committed `metrics.yml` stays what `okr demo` writes for
@@ -17,43 +18,55 @@ always looks live, and `okr demo` rewrites the catalog with it.
 
 Which key result shows which state, and why
 -------------------------------------------
-Numbers are designed at `today` with τ, the share of the quarter gone (τ = 55/91 = 0.60 on
-2026-11-25), and the default tolerance (at_risk 0.10, off_track 0.25). Each design is a
-target for the KR's measured value at `today`; the generator puts exactly that value in
-the data (ratios by spreading outcomes evenly, sums and averages by calibrating the window).
+Each KR has a designed value at `today`, set from τ (the share of the quarter gone: 55/91
+= 0.604 on 2026-11-25) and the default tolerance (at_risk 0.10, off_track 0.25). The
+generator puts exactly that value in the data: ratios by spreading outcomes evenly over
+days, sums and averages by calibrating the KR's window. Daily paths start two weeks before
+the quarter, so 28-day trailing values (which lag by two weeks) rise in a straight line
+from the start and the forecast (a line through them) agrees with the status. The numbers
+below are those of 2026-11-25 (g = gap, p = progress, as in SPEC §4).
 
-=================  ==========  ============================================================
-key result         state       why
-=================  ==========  ============================================================
-csat-emea          on_track    EMEA CSAT 78 → 88, trailing 28d designed at b + (τ + 0.04)·10
-                               = 84.4 on 2026-11-25: gap +0.04.
-first-response     achieved    9h → 4h: a new on-call rota cut replies to ~3.5h within three
-                               weeks of the quarter's start; trailing 28d ≈ 3.5h, p ≈ 1.1.
-activation-7d      on_track    38% → 50% through checkpoints 40% (end of month 1) and 44%
-                               (end of month 2); trailing 28d designed at pace + 0.03.
-invites            no_data     its metric reads invites_*.csv, an export switched on this
-                               month: its first file holds only the header, so no value.
-nps                on_track,   NPS 31 → 45 (aspirational), trailing 28d at pace + 0.02; the
-                   stale       surveys export stopped 7 days ago and the metric's freshness
-                               is 2d, so the KR is marked stale.
-arr-booked         at_risk     EUR 0 → 1.2M this quarter (to_date); booked 1.2M·(τ − 0.17):
-                               EUR 521k on 2026-11-25, gap −0.17.
-win-rate           off_track   22% → 30% (trailing 28d); stuck at 23%: p = 0.125, gap ≈ −0.48.
-uptime             on_track    '>= 99.9' over 28 days: one 17-minute API outage 9 days ago,
-                               99.96%; a 52-minute one 40 days ago broke the level for a while.
-lead-time          on_track,   52h → 24h: a faster pipeline cut lead time by half of the span
-                   drifting    in the first week, then it only crept. On pace today (gap
-                               −0.03), but the trend since start ends short of 24h.
-change-failure     at_risk     baseline `auto` (18% in the 28 days before start) → 10%;
-                               trailing 28d designed at pace − 0.15.
-playbook-win-rate  achieved    previous quarter: 18% → 22%; 22.8% over its last 28 days.
-playbook-arr       missed      previous quarter: EUR 0 → 900k; booked EUR 780k (p = 0.87).
-deploys-per-week,  not_started next quarter.
+==================  ===========  ==========================================================
+key result          state        why
+==================  ===========  ==========================================================
+csat-emea           on_track     EMEA CSAT 78 → 88 (trailing 28d), designed at pace + 0.04:
+                                 84.4 against an expected 84.0.
+first-response      achieved     9h → 4h: a new on-call rota, in place a week before the
+                                 quarter, keeps replies at ~3.4h: p = 1.13.
+activation-7d       on_track     38% → 50% through checkpoints 41% and 45% at the ends of
+                                 the first two months; climbs steadily, ahead of the
+                                 back-loaded plan: 45.0% against 44.3%, g = +0.06.
+invites             no_data      reads invites_*.csv, an export switched on this month:
+                                 its first file holds only the header, so no value.
+nps                 on_track,    NPS 31 → 45 (aspirational, trailing 28d), at pace + 0.03:
+                    stale        39.9. The surveys export stopped 7 days ago and the
+                                 metric's freshness is 2d, so the KR is marked stale.
+arr-booked          at_risk      EUR 0 → 1.2M this quarter (to_date); booked
+                                 1.2M·(τ − 0.17) = EUR 521,270: g = −0.17.
+win-rate            off_track    22% → 30% (trailing 28d): a competitor's price cut took it
+                                 from 22.8% to 21.5% in the first month: p = −0.06, g = −0.66.
+uptime              on_track     '>= 99.9' over 28 days: one 17-minute API outage 9 days ago
+                                 leaves 99.956%; a 52-minute one 40 days ago broke the
+                                 level for four weeks (grade ≈ 0.5).
+lead-time           on_track,    52h → 24h: a faster pipeline landed five weeks before the
+                    drifting     quarter; since then lead time creeps by 0.2 of the span a
+                                 quarter. On pace today (35.9h, g = −0.03), but the
+                                 forecast ends near 33.5h, far short of 24h.
+change-failure      at_risk      baseline `auto`: 17.7% over the 28 days ending on the start;
+                                 → 10%; designed at pace − 0.175: 14.2%, g = −0.15.
+playbook-win-rate   achieved     previous quarter, 18% → 22%: 22.9% over its last 28 days.
+playbook-arr        missed       previous quarter, EUR 0 → 900k: booked 780k, p = 0.87.
+deploys-per-week,   not_started  next quarter.
 lead-time-next
-=================  ==========  ============================================================
+==================  ===========  ==========================================================
 
-Early in a quarter (its first three to four weeks) paces and gaps are small, so some of
-the designed states only separate once the quarter is under way.
+Drifting as well (behind pace, and their trend ends short): arr-booked, win-rate and
+change-failure. Objectives: customer-love off_track, support-cx and activation on_track,
+reliability at_risk, sales-playbook missed, smaller-changes not_started.
+
+These states hold from about four weeks into a quarter until its last days. Earlier, paces
+and gaps are still small and most KRs read on_track (win-rate reads at_risk until about
+day 34); near the end, the on-pace KRs reach their targets.
 
 Broken rows
 -----------
