@@ -16,6 +16,7 @@ import difflib
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ __all__ = [
     "catalog_diff",
     "changed_lines",
     "digest",
+    "mask_secrets",
     "open_catalog",
     "save",
 ]
@@ -233,9 +235,15 @@ def catalog_diff(before: str, after: str, name: str = "metrics.yml") -> str:
         fromfile=f"{name} (on disk)",
         tofile=f"{name} (edited)",
     )
-    return "".join(
-        mask_url(line) if line.endswith("\n") else mask_url(line) + "\n" for line in lines
-    )
+    return "".join(mask_secrets(line if line.endswith("\n") else line + "\n") for line in lines)
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][\w+.-]*://[^\s'\"]+")
+
+
+def mask_secrets(text: str) -> str:
+    """`text` (catalog lines) with the password of every URL in it masked."""
+    return _URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)
 
 
 def changed_lines(before: str, after: str) -> int:
