@@ -1,0 +1,216 @@
+"""Explore: metric trends over a range, at a grain, broken down, compared with the window
+before; the whole view lives in the address (metrics, from, to, grain, by, compare, axis)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from okr.explore import (
+    AXIS_MODES,
+    View,
+    download_frame,
+    grain_note,
+    parse_view,
+    previous_window,
+    shown_grain,
+    trend,
+    with_index,
+)
+from okr.model import GRAINS, Catalog, Metric
+from okr.store import Store
+from ui import state
+from ui.components import empty_state, problems_banner
+from ui.explore_chart import ShownMetric, shown_table, trend_figure
+
+AXIS_LABELS = {"shared": "Shared axis", "separate": "Separate axes", "index": "Indexed to 100"}
+NO_BREAKDOWN = ""
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stored_parts(
+    store_path: str, store_version: int, _metric: Metric, definition: str, by: str | None
+) -> pd.DataFrame:
+    """A metric's stored parts (per member of `by`), cached until the next sync lands."""
+    store = Store(store_path)
+    return store.breakdown(_metric, by) if by else store.metric_parts(_metric)
+
+
+def view_from_address(catalog: Catalog) -> None:
+    """On the first run of a session, set the widgets from the address."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    view, notes = parse_view(params, catalog.metrics, state.today())
+    st.session_state.update(
+        explore_metrics=list(view.metrics),
+        explore_from=min(max(view.first, EARLIEST), LATEST),
+        explore_to=min(max(view.last, EARLIEST), LATEST),
+        explore_grain=view.grain,
+        explore_by=view.by or NO_BREAKDOWN,
+        explore_compare=view.compare,
+        explore_axis=view.axis,
+        explore_link=(view, notes),
+    )
+
+
+def view_from_widgets() -> View:
+    first, last = st.session_state.explore_from, st.session_state.explore_to
+    return View(
+        metrics=tuple(st.session_state.explore_metrics),
+        first=min(first, last),
+        last=max(first, last),
+        grain=st.session_state.explore_grain or "week",
+        by=st.session_state.explore_by or None,
+        compare=bool(st.session_state.explore_compare),
+        axis=st.session_state.explore_axis or "shared",
+    )
+
+
+st.title("Explore")
+st.caption(
+    "Metric trends, re-aggregated exactly from the stored data. "
+    "The address keeps this view: copy it to share it."
+)
+
+loaded = state.loaded()
+problems_banner(loaded.problems)
+catalog = loaded.catalog
+if catalog is None or not catalog.metrics:
+    empty_state(
+        "No metrics to explore yet.",
+        "Define one under `metrics:` in the catalog (or on the Catalog page), then run `okr sync`.",
+    )
+    st.stop()
+
+if "explore_metrics" not in st.session_state:
+    view_from_address(catalog)
+link_view, link_notes = st.session_state.get("explore_link", (None, []))
+
+metrics = catalog.metrics
+picked, start, end = st.columns([4, 1, 1], vertical_alignment="bottom")
+picked.multiselect(
+    "Metrics",
+    options=list(metrics),
+    format_func=lambda metric_id: metrics[metric_id].title,
+    key="explore_metrics",
+    placeholder="Pick one or more metrics",
+)
+start.date_input("From", min_value=EARLIEST, max_value=LATEST, key="explore_from")
+end.date_input("To", min_value=EARLIEST, max_value=LATEST, key="explore_to")
+
+chosen = [metrics[m] for m in st.session_state.explore_metrics]
+dimensions = sorted({d for metric in chosen for d in metric.dimensions})
+if st.session_state.get("explore_by", NO_BREAKDOWN) not in [NO_BREAKDOWN, *dimensions]:
+    st.session_state.explore_by = NO_BREAKDOWN
+
+grain_box, by_box, axis_box, compare_box = st.columns([1.2, 1.2, 1.8, 1.2])
+grain_box.segmented_control(
+    "Grain", GRAINS, format_func=str.capitalize, key="explore_grain", required=True
+)
+by_box.selectbox(
+    "Break down by",
+    [NO_BREAKDOWN, *dimensions],
+    format_func=lambda d: d.capitalize() if d else "No breakdown",
+    key="explore_by",
+    disabled=not dimensions,
+    help=None if dimensions else "None of the chosen metrics has dimensions.",
+)
+axis_box.segmented_control(
+    "Axis", AXIS_MODES, format_func=AXIS_LABELS.get, key="explore_axis", required=True
+)
+compare_box.toggle("Compare with previous period", key="explore_compare")
+
+view = view_from_widgets()
+if st.query_params.to_dict() != view.to_query():
+    st.query_params.from_dict(view.to_query())
+if link_notes and view == link_view:
+    st.warning(
+        "**Parts of this link could not be used.**\n\n"
+        + "\n".join(f"- {note}" for note in link_notes),
+        icon="🔗",
+    )
+
+if not chosen:
+    empty_state("Pick one or more metrics above to see their trends.")
+    st.stop()
+
+store = state.store(catalog)
+if not store.exists():
+    empty_state("No data yet: run `okr sync` (or **Sync now** on the Data health page).")
+    st.stop()
+
+shown: list[ShownMetric] = []
+notes: list[str] = []
+for metric in chosen:
+    by = view.by if view.by in metric.dimensions else None
+    if view.by and by is None:
+        notes.append(f"{metric.title} has no dimension '{view.by}': shown as a whole.")
+    if note := grain_note(metric, view.grain):
+        notes.append(note)
+    grain = shown_grain(metric, view.grain)
+    try:
+        parts = stored_parts(str(store.path), store.version(), metric, repr(metric), by)
+        frame = trend(metric, parts, view.first, view.last, grain, compare=view.compare)
+    except Exception as error:  # one unreadable metric must not take the page down
+        st.error(
+            f"**{metric.title}** could not be read from the store: {error}. "
+            "Run `okr sync` and reload; if it persists, check the metric in `okr validate`.",
+            icon="⚠️",
+        )
+        continue
+    if frame["value"].isna().all():
+        notes.append(
+            f"{metric.title} has no data from {view.first:%-d %b %Y} to {view.last:%-d %b %Y}: "
+            "widen the range or run `okr sync`."
+        )
+        if not view.compare or frame["previous"].isna().all():
+            continue
+    if view.axis == "index":
+        frame = with_index(frame)
+        if frame["index"].isna().all() and frame["value"].notna().any():
+            notes.append(f"{metric.title} starts at 0 in this range: it cannot be indexed.")
+    shown.append(ShownMetric(metric, frame, grain))
+
+for note in notes:
+    st.caption(f"ℹ️ {note}")
+
+if not shown:
+    empty_state(
+        "Nothing to draw for this range.",
+        "Widen the date range, or run `okr sync` if the data should be there.",
+    )
+    st.stop()
+
+units = {(s.metric.format, s.metric.unit) for s in shown}
+if view.axis == "shared" and len(units) > 1:
+    st.caption(
+        "ℹ️ These metrics have different units: **Separate axes** or **Indexed to 100** "
+        "compare them better."
+    )
+st.plotly_chart(
+    trend_figure(shown, view.axis, view.compare),
+    key="explore_chart",
+    config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
+)
+if view.compare:
+    previous_first, previous_last, _ = previous_window(view.first, view.last, view.grain)
+    st.caption(
+        f"Dashed: the previous window, {previous_first:%-d %b %Y} – {previous_last:%-d %b %Y}, "
+        "drawn over the same periods. Hollow points are periods the range cuts short."
+    )
+elif any(s.frame["partial"].any() for s in shown):
+    st.caption("Hollow points are periods the range cuts short: they hold fewer days.")
+
+with st.expander("Data behind the chart", expanded=False):
+    st.dataframe(shown_table(shown, view.by, view.compare), hide_index=True, key="explore_table")
+    st.download_button(
+        "Download CSV",
+        download_frame([(s.metric, s.frame) for s in shown], view.by).to_csv(index=False),
+        file_name=f"okr-explore-{view.first}-{view.last}.csv",
+        mime="text/csv",
+        icon="⬇️",
+        key="explore_download",
+        on_click="ignore",
+    )
