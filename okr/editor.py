@@ -49,6 +49,7 @@ __all__ = [
     "catalog_diff",
     "changed_lines",
     "digest",
+    "entry_fields",
     "mask_secrets",
     "open_catalog",
     "save",
@@ -277,6 +278,29 @@ def apply_edit(text: str, edit: Edit) -> str:
     else:
         raise EditError(f"unknown kind of edit '{edit.kind}'")
     return document.text()
+
+
+def entry_fields(text: str, kind: EditKind, entry_id: str) -> dict[str, Any] | None:
+    """The keys of one entry as written in `text`, as plain values; None when it is absent.
+
+    For a key result, the extra key `objective` names the objective it belongs to.
+    """
+    document = _Document(text)
+    if kind in ("source", "metric"):
+        section = document.root.get("sources" if kind == "source" else "metrics")
+        found = section.get(entry_id) if isinstance(section, CommentedMap) else None
+        return _python(found) if isinstance(found, CommentedMap) else None
+    if kind == "objective":
+        found = document.find_objective(entry_id)
+        if found is None:
+            return None
+        return {k: v for k, v in _python(found).items() if k != "key_results"}
+    for objective in document.objectives():
+        krs = objective.get("key_results")
+        for kr in krs if isinstance(krs, CommentedSeq) else ():
+            if isinstance(kr, CommentedMap) and str(kr.get("id")) == entry_id:
+                return {**_python(kr), "objective": str(objective.get("id"))}
+    return None
 
 
 class _Document:
@@ -696,3 +720,20 @@ def _inline(value: Any) -> Any:
     if isinstance(value, str) and "\n" in value:
         return LiteralScalarString(value if value.endswith("\n") else value + "\n")
     return value
+
+
+def _python(value: Any) -> Any:
+    """A parsed YAML value as plain Python types (dict, list, str, int, float, date)."""
+    if isinstance(value, Mapping):
+        return {str(k) if not isinstance(k, date) else k: _python(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_python(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, (date, datetime)):
+        return value
+    return str(value)

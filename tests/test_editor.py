@@ -18,6 +18,7 @@ from okr.editor import (
     apply_edits,
     catalog_diff,
     changed_lines,
+    entry_fields,
     open_catalog,
     save,
 )
@@ -455,3 +456,32 @@ def test_a_target_changed_before_the_cycle_is_not_reported(catalog_file: Path):
     save(catalog_file, edited, loaded, when=datetime(2026, 6, 20))
     catalog = load_catalog(catalog_file)
     assert [w for w in lint(catalog, date(2026, 8, 15)) if w.kind == "target_changed"] == []
+
+
+def test_an_entry_reads_back_as_written_with_plain_values():
+    assert entry_fields(COMMENTED, "metric", "csat") == {
+        "label": "Customer satisfaction",
+        "source": "support",
+        "table": "tickets_*.csv",
+        "time": "answered_at",
+        "value": "score",
+        "agg": "avg",
+        "dimensions": ["region"],
+        "grain": "day",
+        "freshness": "2d",
+    }
+    assert entry_fields(COMMENTED, "key_result", "csat") == {
+        "id": "csat",
+        "title": "Increase CSAT from 75 to 90",
+        "metric": "csat",
+        "baseline": 75,
+        "target": 90,
+        "objective": "support",
+    }
+    assert entry_fields(COMMENTED, "objective", "sales") == {
+        "id": "sales",
+        "title": "Sell more",
+        "owner": "Sales lead",
+        "cycle": "2026-Q3",
+    }
+    assert entry_fields(COMMENTED, "source", "nope") is None
