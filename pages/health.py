@@ -1,0 +1,255 @@
+"""Data health: each source's last sync, rows, errors and quarantined rows; each metric's
+newest period and staleness; and a Sync now button that reloads every page's data."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from okr.formatting import format_ago
+from okr.health import (
+    QUARANTINE_PREVIEW_ROWS,
+    Health,
+    SourceHealth,
+    describe_age,
+    describe_duration,
+    describe_moment,
+    describe_seconds,
+    history_frame,
+    read_health,
+)
+from okr.store import utcnow
+from okr.sync import sync
+from ui import state
+from ui.components import FAILING_BADGE, badge_html, empty_state, problems_banner
+
+OK_BADGE = badge_html("✓ OK", "#007A5A", "The last sync of this source worked")
+NEVER_BADGE = badge_html("○ Never synced", "#6B6B6B", "Run okr sync or Sync now")
+FRESH_BADGE = badge_html("✓ Fresh", "#007A5A", "The newest data is within the metric's freshness")
+STALE_BADGE = badge_html(
+    "⏱ Stale", "#9A6700", "The newest data is older than the metric's freshness"
+)
+NO_DATA_BADGE = badge_html("? No data", "#6B6B6B", "Nothing is stored for this metric yet")
+SOURCE_BADGES = {"ok": OK_BADGE, "failing": FAILING_BADGE, "never_synced": NEVER_BADGE}
+METRIC_STATES = {"fresh": "✓ Fresh", "stale": "⏱ Stale", "no_data": "? No data"}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def current_health(_catalog, catalog_key: str, store_path: str, store_version: int, as_of):
+    """The health read from the store, cached until the next sync lands."""
+    return read_health(_catalog, state.store(_catalog), as_of)
+
+
+def run_sync(catalog) -> None:
+    """Sync every source with visible progress, then reload every page's data."""
+    with st.status("Syncing every source…", expanded=True) as box:
+        bar = st.progress(0.0, text="Starting…")
+        steps: list[str] = []
+
+        def progress(message: str, fraction: float | None) -> None:
+            steps.append(message)
+            if fraction is not None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+            else:
+                bar.progress(0.0, text=message)
+
+        try:
+            records = sync(catalog, progress=progress)
+        except Exception as error:  # the store or the disk failed: say so, keep the page
+            box.update(label="The sync could not run", state="error")
+            st.session_state.health_sync_result = ("error", f"{error}", steps)
+            return
+        failed = [r for r in records if not r.ok]
+        box.update(
+            label="Synced, with failures" if failed else "Synced",
+            state="error" if failed else "complete",
+        )
+        summary = ", ".join(f"{r.source} {'✓' if r.ok else '⚠ failed'}" for r in records)
+        st.session_state.health_sync_result = ("warning" if failed else "success", summary, steps)
+    state.clear()
+    st.rerun()
+
+
+def last_sync_result() -> None:
+    """What the last Sync now in this session did, with its steps."""
+    result = st.session_state.get("health_sync_result")
+    if not result:
+        return
+    kind, summary, steps = result
+    if kind == "success":
+        st.success(f"Sync finished: {summary}. Every page now shows the new data.", icon="✅")
+    elif kind == "warning":
+        st.warning(
+            f"Sync finished with failures: {summary}. "
+            "The failing sources keep their last good data; see their errors below.",
+            icon="⚠️",
+        )
+    else:
+        st.error(
+            f"The sync could not run: {summary}. Check that the store's folder is writable "
+            "and try again, or run `okr sync` in a terminal to see more.",
+            icon="⚠️",
+        )
+    with st.expander("Steps of the last sync", expanded=False):
+        st.markdown("\n".join(f"- {html.escape(step)}" for step in steps) or "No steps.")
+
+
+def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
+    source, last = item.source, item.last_sync
+    with st.container(border=True):
+        st.markdown(
+            f"#### {html.escape(source.id)} &nbsp;{SOURCE_BADGES[item.state]}",
+            unsafe_allow_html=True,
+        )
+        kind = "CSV folder" if source.type == "csv" else "SQL database"
+        st.caption(f"{kind} · `{item.location}` · metrics: {', '.join(item.metrics) or 'none'}")
+        if last is None:
+            empty_state("Never synced.", "Press **Sync now** above, or run `okr sync`.")
+            return
+        when, took, rows, parts = st.columns(4)
+        when.metric(
+            "Last sync",
+            format_ago(last.finished_at, utcnow()),
+            help=describe_moment(last.finished_at, timezone),
+        )
+        took.metric("Took", describe_seconds(last.seconds))
+        rows.metric("Rows read", "–" if last.rows_read is None else f"{last.rows_read:,}")
+        parts.metric("Parts stored", f"{item.parts_stored:,}")
+        if item.failing:
+            good = item.last_success
+            kept = (
+                f"The values shown come from the last good sync, "
+                f"{describe_moment(good.finished_at, timezone)}."
+                if good
+                else "No sync of this source has worked yet: its metrics have no data."
+            )
+            st.error(f"**The last sync failed.** {last.error}\n\n{kept}", icon="⚠️")
+        quarantine_section(item, health)
+        with st.expander(f"Sync history ({len(item.history)})", expanded=False):
+            st.dataframe(
+                history_frame(item.history, timezone),
+                hide_index=True,
+                key=f"health_history_{source.id}",
+                column_config={
+                    "when": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+                    "outcome": "Outcome",
+                    "seconds": st.column_config.NumberColumn("Seconds", format="%.2f"),
+                    "rows_read": "Rows read",
+                    "parts": "Parts",
+                    "quarantined": "Quarantined",
+                    "error": "Error",
+                },
+            )
+
+
+def quarantine_section(item: SourceHealth, health: Health) -> None:
+    rows = health.quarantined_rows(item.source.id)
+    if rows.empty:
+        st.caption("✓ No quarantined rows.")
+        return
+    count = len(rows)
+    st.markdown(
+        f"**{count:,} quarantined row{'s' if count != 1 else ''}** — "
+        "left out of every metric until fixed at the source."
+    )
+    preview = rows[["origin", "line", "reason", "row"]].head(QUARANTINE_PREVIEW_ROWS)
+    st.dataframe(
+        preview,
+        hide_index=True,
+        key=f"health_quarantine_{item.source.id}",
+        column_config={
+            "origin": "File",
+            "line": st.column_config.NumberColumn("Line", format="%d"),
+            "reason": st.column_config.TextColumn("Reason", width="large"),
+            "row": "Row",
+        },
+    )
+    if count > QUARANTINE_PREVIEW_ROWS:
+        st.caption(f"The first {QUARANTINE_PREVIEW_ROWS} of {count:,}; download them all.")
+    st.download_button(
+        "Download quarantined rows (CSV)",
+        rows.rename(columns={"origin": "file"}).to_csv(index=False),
+        file_name=f"okr-quarantine-{item.source.id}.csv",
+        mime="text/csv",
+        icon="⬇️",
+        key=f"health_quarantine_download_{item.source.id}",
+        on_click="ignore",
+    )
+
+
+def metrics_section(health: Health) -> None:
+    st.subheader("Metrics")
+    rows = [
+        {
+            "Metric": m.metric.title,
+            "Source": m.metric.source + (" ⚠ failing" if m.source_failing else ""),
+            "Newest period": m.newest_period,
+            "Age": describe_age(m.age_days),
+            "Freshness": describe_duration(m.metric.freshness),
+            "State": METRIC_STATES[m.state],
+            "Used by key results": ", ".join(kr.id for kr in m.key_results) or "–",
+        }
+        for m in health.metrics
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key="health_metrics",
+        column_config={
+            "Newest period": st.column_config.DateColumn("Newest period", format="YYYY-MM-DD"),
+            "Used by key results": st.column_config.TextColumn(width="medium"),
+        },
+    )
+
+
+st.title("Data health")
+loaded = state.loaded()
+problems_banner(loaded.problems)
+catalog = loaded.catalog
+if catalog is None:
+    empty_state("No catalog to check.", "Write `metrics.yml` (or run `okr demo`), then reload.")
+    st.stop()
+
+timezone = catalog.settings.timezone
+intro, action = st.columns([4, 1], vertical_alignment="bottom")
+intro.caption(
+    f"Every source's last sync and every metric's newest data, judged on "
+    f"{state.today():%-d %b %Y}. Times are in {timezone}."
+)
+if action.button("Sync now", key="sync_now", type="primary", icon="🔄", width="stretch"):
+    run_sync(catalog)
+last_sync_result()
+
+store = state.store(catalog)
+try:
+    health = current_health(catalog, repr(catalog), str(store.path), store.version(), state.today())
+except Exception as error:  # a locked or damaged store: explain, never a traceback
+    st.error(
+        f"The store `{store.path.name}` could not be read: {error}. "
+        "Wait for a running sync to finish and reload; if it persists, run `okr sync`.",
+        icon="⚠️",
+    )
+    st.stop()
+
+failing, stale = health.failing_sources, health.stale_metrics
+if failing:
+    st.error(
+        f"**{len(failing)} source{'s' if len(failing) != 1 else ''} failing:** "
+        f"{', '.join(failing)}. Their metrics keep their last good data.",
+        icon="⚠️",
+    )
+if stale:
+    st.warning(
+        f"**{len(stale)} stale metric{'s' if len(stale) != 1 else ''}:** "
+        f"{', '.join(stale)}. Their key results are marked stale everywhere.",
+        icon="⏱",
+    )
+if not failing and not stale and all(s.last_sync for s in health.sources):
+    st.success("Every source synced and every metric is fresh.", icon="✅")
+
+st.subheader("Sources")
+for item in health.sources:
+    source_section(item, health, timezone)
+
+metrics_section(health)
