@@ -58,8 +58,8 @@ def format_confidence(score: float | None) -> str:
 
 
 def format_day(day: date | None) -> str:
-    """A date as people read it: Aug 15, 2026."""
-    return "–" if day is None else f"{day:%b} {day.day}, {day.year}"
+    """A date as people read it, the same way in every country: 15 Aug 2026."""
+    return "–" if day is None else f"{day.day} {day:%b %Y}"
 
 
 def short_name(metric: Metric, where: Iterable[tuple[str, str]] = ()) -> str:

@@ -1,6 +1,6 @@
 """The status in plain words, and the confidence score, against hand-written sentences.
 
-Every KR runs over a 100-day window from Jan 1, 2026 (day 100 = Apr 11, 2026), so day n is
+Every KR runs over a 100-day window from 1 Jan 2026 (day 100 = 11 Apr 2026), so day n is
 τ = n / 100. The increasing KR goes from 50 to 150 (span 100), the decreasing one from 200
 to 100; tolerances are the defaults, at_risk 0.10 and off_track 0.25.
 """
@@ -98,7 +98,7 @@ def test_an_achieved_kr_says_it_reached_its_target_before_the_end():
     text, _, _ = sentence(make_kr(), 40, 155.0)  # progress 105 / 100
     assert text == (
         "CSAT is 155 points and has reached its target of 150 points (105% of the way) "
-        "before the end on Apr 11, 2026: achieved."
+        "before the end on 11 Apr 2026: achieved."
     )
 
 
@@ -114,7 +114,7 @@ def test_a_finished_kr_that_reached_its_target_is_achieved():
 def test_a_finished_kr_short_of_its_target_is_missed():
     text, _, _ = sentence(make_kr(), 110, 120.0)  # progress 70 / 100
     assert text == (
-        "The cycle ended on Apr 11, 2026 with CSAT at 120 points, 70% of the way from "
+        "The cycle ended on 11 Apr 2026 with CSAT at 120 points, 70% of the way from "
         "50 points to its target of 150 points: missed."
     )
 
@@ -122,8 +122,8 @@ def test_a_finished_kr_short_of_its_target_is_missed():
 def test_a_kr_before_its_start_says_when_it_starts_and_where_it_goes():
     text, future, _ = sentence(make_kr(), -12, None)
     assert text == (
-        "CSAT is tracked from Jan 1, 2026, in 12 days, and should then move from 50 points "
-        "to 150 points by Apr 11, 2026: not started."
+        "CSAT is tracked from 1 Jan 2026, in 12 days, and should then move from 50 points "
+        "to 150 points by 11 Apr 2026: not started."
     )
     assert future is None
 
@@ -131,7 +131,7 @@ def test_a_kr_before_its_start_says_when_it_starts_and_where_it_goes():
 def test_a_kr_with_nothing_stored_says_to_run_sync():
     text, future, _ = sentence(make_kr(), 40, None, data_as_of=None)
     assert text == (
-        "No value of CSAT is stored up to Feb 10, 2026: run `okr sync`, or check the "
+        "No value of CSAT is stored up to 10 Feb 2026: run `okr sync`, or check the "
         "metric's source on the Data health page: no data."
     )
     assert future is None
@@ -141,8 +141,8 @@ def test_a_kr_whose_window_holds_no_data_names_its_measure_and_newest_data():
     kr = make_kr(measure=make_kr().measure.__class__(kind="trailing", days=7))
     text, _, _ = sentence(kr, 40, None, data_as_of=day(20))
     assert text == (
-        "No value of CSAT can be measured at Feb 10, 2026 with `measure: trailing 7d` "
-        "(newest data: Jan 21, 2026): run `okr sync`, or check the metric's source on the "
+        "No value of CSAT can be measured at 10 Feb 2026 with `measure: trailing 7d` "
+        "(newest data: 21 Jan 2026): run `okr sync`, or check the metric's source on the "
         "Data health page: no data."
     )
 
@@ -150,7 +150,7 @@ def test_a_kr_whose_window_holds_no_data_names_its_measure_and_newest_data():
 def test_a_kr_whose_auto_baseline_could_not_be_measured_asks_for_a_baseline():
     text, _, _ = sentence(make_kr(baseline="auto"), 40, 80.0, baseline=None)
     assert text == (
-        "CSAT is 80 points, but its baseline could not be measured on Jan 1, 2026, so there "
+        "CSAT is 80 points, but its baseline could not be measured on 1 Jan 2026, so there "
         "is no pace to judge it against; set `baseline:` in the catalog: no data."
     )
 
@@ -194,7 +194,7 @@ def test_outlook_gives_the_forecast_its_range_and_the_chance_of_the_target():
     _, future, status = sentence(make_kr(), 40, 90.0, points=points)
     assert status.drifting is False
     assert future == (
-        "On its trend since Jan 1, 2026 it would end near 150 points (80% range 143.6 points "
+        "On its trend since 1 Jan 2026 it would end near 150 points (80% range 143.6 points "
         "to 156.4 points); the chance of reaching 150 points is 50%."
     )
 
@@ -206,7 +206,7 @@ def test_outlook_of_a_drifting_kr_says_so():
     _, future, status = sentence(make_kr(), 40, 70.0, points=points)
     assert status.drifting is True
     assert future == (
-        "On its trend since Jan 1, 2026 it would end near 100 points (80% range 93.6 points "
+        "On its trend since 1 Jan 2026 it would end near 100 points (80% range 93.6 points "
         "to 106.4 points); the chance of reaching 150 points is 0%, so it is drifting "
         "off course."
     )
@@ -230,7 +230,7 @@ def test_a_sentence_names_a_metric_by_its_abbreviation_or_its_label(label, where
 def test_a_sentence_that_starts_with_a_metric_name_is_capitalised():
     metric = Metric(id="response", source="s", agg="avg", label="First response time")
     text, _, _ = sentence(make_kr(), -1, None, metric=metric)
-    assert text.startswith("First response time is tracked from Jan 1, 2026, in 1 day,")
+    assert text.startswith("First response time is tracked from 1 Jan 2026, in 1 day,")
 
 
 @pytest.mark.parametrize(
@@ -269,6 +269,6 @@ def test_status_counts_count_each_status():
     assert status_counts(["on_track", "at_risk", "on_track"]) == {"on_track": 2, "at_risk": 1}
 
 
-def test_a_day_reads_as_month_day_year():
-    assert format_day(date(2026, 8, 5)) == "Aug 5, 2026"
+def test_a_day_reads_as_day_month_year():
+    assert format_day(date(2026, 8, 5)) == "5 Aug 2026"
     assert format_day(None) == "–"
