@@ -108,15 +108,15 @@ MAX_DIMENSIONS = 4  # a non-additive metric stores every subset of its dimension
 MAX_TRAILING_DAYS = 3660
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NUMBER = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 _NUMBER_TEXT = re.compile(rf"^\s*{_NUMBER}\s*$")
 _LEVEL = re.compile(rf"^\s*(>=|<=)\s*({_NUMBER})\s*$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$")
-_TRAILING = re.compile(r"^\s*trailing\s+(\d+)\s*d\s*$")
-_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*(m|min|h|d|w)\s*$")
+_TRAILING = re.compile(r"^\s*trailing\s+([0-9]+)\s*d\s*$")
+_ISO_DATE = re.compile(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*://")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-# Words people write for an aggregation or a measure, mapped to the catalog's own word.
+# Words people write for a value the catalog spells its own way.
 _SYNONYMS = {
     "mean": "avg",
     "average": "avg",
@@ -136,6 +136,17 @@ _SYNONYMS = {
     "to-date": "to_date",
     "todate": "to_date",
     "last": "latest",
+    "postgres": "sql",
+    "postgresql": "sql",
+    "mysql": "sql",
+    "mariadb": "sql",
+    "sqlite": "sql",
+    "duckdb": "sql",
+    "database": "sql",
+    "db": "sql",
+    "file": "csv",
+    "files": "csv",
+    "folder": "csv",
 }
 
 
@@ -203,10 +214,11 @@ def parse_catalog(
     path = Path(path)
     file = str(path)
     try:
-        document, yaml_problems = _LineYaml().load(text.lstrip("\ufeff"))
+        yaml = _LineYaml()
+        document, yaml_problems = yaml.load(text.lstrip("\ufeff"))
     except _YamlProblem as problem:
         return None, [Problem(file, problem.line, problem.message)]
-    reader = _Reader(file, path.resolve().parent, environ)
+    reader = _Reader(file, path.resolve().parent, environ, yaml.document_line)
     for line, message in yaml_problems:
         reader.problem(line, message)
     catalog = reader.read(document)
@@ -299,15 +311,18 @@ class _LineYaml:
         self.converted: dict[int, Any] = {}
         self.in_progress: set[int] = set()
         self.problems: list[tuple[int, str]] = []
+        self.document_line = 1
 
     def load(self, text: str) -> tuple[Any, list[tuple[int, str]]]:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 node = self.yaml.compose(text)
+            if node is not None:
+                self.document_line = _line(node)
             document = None if node is None else self.value(node)
         except MarkedYAMLError as error:
-            raise _YamlProblem(*_syntax_problem(error)) from None
+            raise _YamlProblem(*_syntax_problem(error, text)) from None
         except ReaderError as error:
             line = text.count("\n", 0, max(error.position, 0)) + 1
             code = ord(error.character) if isinstance(error.character, str) else error.character
@@ -399,7 +414,7 @@ def _line(node: Any) -> int:
     return node.start_mark.line + 1
 
 
-def _syntax_problem(error: MarkedYAMLError) -> tuple[int, str]:
+def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[int, str]:
     """The line and message for a YAML syntax error, at the line where the mistake was made."""
     context = error.context or ""
     problem = (error.problem or "").strip()
@@ -412,6 +427,11 @@ def _syntax_problem(error: MarkedYAMLError) -> tuple[int, str]:
     mark = error.context_mark if starts_earlier and error.context_mark else None
     mark = mark or error.problem_mark or error.context_mark
     line = mark.line + 1 if mark is not None else 1
+    # A double-quoted value may run over several lines, so a missing closing quote is often
+    # noticed far below it, at the next line holding a quote.
+    unclosed = _unclosed_quote_line(text, line)
+    if unclosed is not None:
+        return unclosed, "YAML syntax error: a quoted value is not closed; add the closing quote"
     if "'\\t'" in problem or "\t" in problem:
         fix = "a tab character is not allowed here; indent with spaces"
     elif "quoted scalar" in context:
@@ -437,6 +457,34 @@ def _syntax_problem(error: MarkedYAMLError) -> tuple[int, str]:
     else:
         fix = f"{problem or context or 'invalid YAML'}; fix the syntax"
     return line, f"YAML syntax error: {fix}"
+
+
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s'"#\-{\[][^:#]*:\s+)?(["'])""")
+
+
+def _unclosed_quote_line(text: str, last_line: int) -> int | None:
+    """The first line up to `last_line` whose value opens a quote it does not close."""
+    for number, line in enumerate(text.splitlines()[:last_line], start=1):
+        match = _QUOTED_VALUE.match(line)
+        if match and not _closes_quote(line[match.end() :], match.group(1)):
+            return number
+    return None
+
+
+def _closes_quote(rest: str, quote: str) -> bool:
+    index = 0
+    while index < len(rest):
+        char = rest[index]
+        if quote == '"' and char == "\\":
+            index += 2
+            continue
+        if char == quote:
+            if quote == "'" and rest[index + 1 : index + 2] == "'":  # '' is an escaped quote
+                index += 2
+                continue
+            return True
+        index += 1
+    return False
 
 
 # -- scalars ---------------------------------------------------------------------------------
@@ -475,6 +523,15 @@ def _show(value: Any) -> str:
         return "a list"
     text = " ".join(_as_text(value).split()) if value is not None else ""
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _shape(value: Any) -> str:
+    """What a misplaced value is, for messages: 'a list', 'a mapping', "a single value ('x')"."""
+    if isinstance(value, (_Map, _Seq)):
+        return _show(value)
+    if value is None or not _as_text(value):
+        return "empty"
+    return f"a single value ('{_show(value)}')"
 
 
 def _to_date(value: Any) -> date | None:
@@ -522,9 +579,8 @@ class _Entry:
         self.node = node
         self.what = what
         self.line = line
-        self.broken = False
         self.suggested: set[str] = set()  # keys proposed for a misspelt one
-        reader.report_duplicates(node, what)
+        self.broken = reader.report_duplicates(node, what)
 
     def problem(self, line: int, message: str) -> None:
         self.broken = True
@@ -563,7 +619,7 @@ class _Entry:
         if isinstance(value, (_Map, _Seq)):
             self.problem(
                 self.line_of(key),
-                f"{self.what} has {_show(value)} at `{key}:`; write its value as text on one line",
+                f"{self.what} has `{key}:` as {_shape(value)}; write its value as text on one line",
             )
             return None
         text = _as_text(value) if value is not None else ""
@@ -648,8 +704,11 @@ class _Entry:
 class _Reader:
     """Walks the YAML document once, collecting problems and building the valid objects."""
 
-    def __init__(self, file: str, folder: Path, environ: Mapping[str, str] | None):
+    def __init__(
+        self, file: str, folder: Path, environ: Mapping[str, str] | None, document_line: int = 1
+    ):
         self.file = file
+        self.document_line = document_line
         self.folder = folder
         self.environ = environ
         self.problems: list[Problem] = []
@@ -659,7 +718,10 @@ class _Reader:
         self.written_sources: set[str] = set()
         self.written_metrics: set[str] = set()
         self.written_objectives: set[str] = set()
-        self.section_unreadable: set[str] = set()
+        # Sections where some item could not be named (a misspelt section, an item without a
+        # valid id): a reference to an unknown id there may mean that item, so it is not
+        # reported a second time.
+        self.uncertain_ids: set[str] = set()
         # Objective and key-result ids share one namespace: id -> (kind, line).
         self.ids: dict[str, tuple[str, int]] = {}
 
@@ -668,12 +730,23 @@ class _Reader:
 
     def report_duplicates(
         self, node: _Map, what: str, describe: Callable[[str, int], str] | None = None
-    ) -> None:
-        if id(node) in self.reported_duplicates:
-            return
+    ) -> bool:
+        """Report the keys repeated in `node` (once per mapping); True if there were any."""
+        if id(node) in self.reported_duplicates or not node.duplicates:
+            return bool(node.duplicates)
         self.reported_duplicates.add(id(node))
-        for key, line, first_line in node.duplicates:
-            name = _as_text(key) if key is not None else "null"
+        names = [_as_text(key) if key is not None else "null" for key, _, _ in node.duplicates]
+        if describe is None and len(names) > 1:
+            # Several keys again, usually a new item pasted without its `- ` dash.
+            line, first_line = node.duplicates[0][1], node.duplicates[0][2]
+            keys = ", ".join(f"`{name}:`" for name in names)
+            self.problem(
+                line,
+                f"{what} repeats {keys} from here (first given from line {first_line}); "
+                "start a new list item with `- `, or keep one of each",
+            )
+            return True
+        for (_, line, first_line), name in zip(node.duplicates, names, strict=True):
             if describe:
                 message = describe(name, first_line)
             else:
@@ -681,6 +754,7 @@ class _Reader:
                     f"{what} has `{name}:` twice (first at line {first_line}); keep one of them"
                 )
             self.problem(line, message)
+        return True
 
     def report_leftover_duplicates(self, value: Any, seen: set[int] | None = None) -> None:
         """Repeated keys inside mappings the reader never visited (e.g. under an unknown key)."""
@@ -712,8 +786,8 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, kind):
-            self.problem(root.line_of(key), f"`{key}:` is {_show(value)}; write it as {shape}")
-            self.section_unreadable.add(key)
+            self.problem(root.line_of(key), f"`{key}:` is {_shape(value)}; write it as {shape}")
+            self.uncertain_ids.add(key)
             return None
         return value
 
@@ -724,10 +798,9 @@ class _Reader:
             self.problem(1, "catalog is empty; start it with `version: 1`, then its sections")
             return None
         if not isinstance(document, _Map):
-            line = document.line if isinstance(document, _Seq) else 1
             self.problem(
-                line,
-                f"catalog is {_show(document) if isinstance(document, _Seq) else 'a single value'}, "
+                self.document_line,
+                f"catalog is {_shape(document)}, "
                 "not a mapping of sections; write `version: 1` then sources:, metrics:, objectives:",
             )
             return None
@@ -736,7 +809,7 @@ class _Reader:
         for misspelt in ROOT_KEYS:
             if misspelt in root.suggested:
                 # The section exists under a misspelt name: references into it are not unknown.
-                self.section_unreadable.add(misspelt)
+                self.uncertain_ids.add(misspelt)
         self.read_version(root)
         settings = self.read_settings(document)
         sources = self.read_sources(document)
@@ -799,7 +872,7 @@ class _Reader:
         if not isinstance(node, _Map):
             owner.problem(
                 line,
-                f"{what} is {_show(node)}; write it as {{at_risk: 0.10, off_track: 0.25}}",
+                f"{what} is {_shape(node)}; write it as {{at_risk: 0.10, off_track: 0.25}}",
             )
             return None
         entry = _Entry(self, node, what, line)
@@ -844,7 +917,7 @@ class _Reader:
                 "give each source its own id"
             ),
         )
-        self.written_sources = {_as_text(k) for k in node if k is not None}
+        self.written_sources = self.written_ids("sources", node)
         used = self.used_sources(root)
         sources: dict[str, Source] = {}
         for key, body in node.items():
@@ -852,6 +925,12 @@ class _Reader:
             if source is not None:
                 sources[source.id] = source
         return sources
+
+    def written_ids(self, section: str, node: _Map) -> set[str]:
+        ids = {_as_text(k) for k in node if k is not None}
+        if any(not ID_PATTERN.match(i) for i in ids) or None in node:
+            self.uncertain_ids.add(section)
+        return ids
 
     @staticmethod
     def used_sources(root: _Map) -> set[str]:
@@ -869,7 +948,7 @@ class _Reader:
         if not isinstance(body, _Map):
             self.problem(
                 line,
-                f"{what} is {_show(body) or 'empty'}; give it `type: csv` with `path:`, "
+                f"{what} is {_shape(body)}; give it `type: csv` with `path:`, "
                 "or `type: sql` with `url:`",
             )
             return None
@@ -957,7 +1036,7 @@ class _Reader:
                 "give each metric its own id"
             ),
         )
-        self.written_metrics = {_as_text(k) for k in node if k is not None}
+        self.written_metrics = self.written_ids("metrics", node)
         metrics: dict[str, Metric] = {}
         for key, body in node.items():
             metric = self.read_metric(key, body, node.line_of(key), sources)
@@ -972,7 +1051,7 @@ class _Reader:
         if not isinstance(body, _Map):
             self.problem(
                 line,
-                f"{what} is {_show(body) or 'empty'}; give it source:, agg: and table:/time:/value: "
+                f"{what} is {_shape(body)}; give it source:, agg: and table:/time:/value: "
                 "(or sql:) on indented lines",
             )
             return None
@@ -1014,7 +1093,7 @@ class _Reader:
                         f"{what} has `{key_name}:`, which only agg ratio uses; remove it "
                         "or write `agg: ratio`",
                     )
-            if value is None and agg not in (None, "count") and sql is None:
+            if value is None and agg not in (None, "count") and not entry.has("sql"):
                 if entry.has("value"):
                     entry.problem(
                         entry.line_of("value"),
@@ -1060,7 +1139,7 @@ class _Reader:
         source_id = entry.text("source", required="add `source:`, the id of one of the sources")
         if source_id is None or source_id in sources:
             return source_id
-        if source_id not in self.written_sources and "sources" not in self.section_unreadable:
+        if source_id not in self.written_sources and "sources" not in self.uncertain_ids:
             hint = _hint(
                 source_id, sorted(self.written_sources), "define it under sources: or fix the name"
             )
@@ -1162,11 +1241,13 @@ class _Reader:
         )
         if raw is None:
             return ()
-        self.written_objectives = {
-            _as_text(body["id"])
-            for body in raw
-            if isinstance(body, _Map) and isinstance(body.get("id"), (str, int, float, date))
-        }
+        for body in raw:
+            raw_id = body.get("id") if isinstance(body, _Map) else None
+            if isinstance(raw_id, (str, int, float, date)) and not isinstance(raw_id, bool):
+                self.written_objectives.add(_as_text(raw_id))
+                if ID_PATTERN.match(_as_text(raw_id)):
+                    continue
+            self.uncertain_ids.add("objectives")
         objectives: list[Objective] = []
         parents: dict[str, tuple[str, int]] = {}
         for index, body in enumerate(raw):
@@ -1174,7 +1255,7 @@ class _Reader:
             if not isinstance(body, _Map):
                 self.problem(
                     line,
-                    f"objective #{index + 1} is {_show(body) or 'empty'}; write it as a mapping "
+                    f"objective #{index + 1} is {_shape(body)}; write it as a mapping "
                     "starting with `- id: ...`",
                 )
                 continue
@@ -1190,7 +1271,9 @@ class _Reader:
         """Report unknown parents and cycles; the ids whose parent link must be dropped."""
         broken = set()
         for child, (parent, line) in parents.items():
-            if parent not in self.written_objectives:
+            if parent not in self.written_objectives and "objectives" in self.uncertain_ids:
+                broken.add(child)  # perhaps the objective whose id could not be read
+            elif parent not in self.written_objectives:
                 hint = _hint(
                     parent,
                     sorted(self.written_objectives - {child}),
@@ -1361,7 +1444,7 @@ class _Reader:
             if not isinstance(body, _Map):
                 self.problem(
                     line,
-                    f"{objective.what}, key result #{index + 1} is {_show(body) or 'empty'}; write "
+                    f"{objective.what}, key result #{index + 1} is {_shape(body)}; write "
                     "it as a mapping starting with `- id: ...`",
                 )
                 continue
@@ -1435,7 +1518,7 @@ class _Reader:
             return None
         if metric_id in metrics:
             return metrics[metric_id]
-        if metric_id not in self.written_metrics and "metrics" not in self.section_unreadable:
+        if metric_id not in self.written_metrics and "metrics" not in self.uncertain_ids:
             hint = _hint(
                 metric_id, sorted(self.written_metrics), "define it under metrics: or fix the name"
             )
@@ -1531,7 +1614,7 @@ class _Reader:
         if not isinstance(raw, _Map):
             entry.problem(
                 entry.line_of("where"),
-                f"{entry.what} has {_show(raw)} at `where:`; write one value per dimension, "
+                f"{entry.what} has `where:` as {_shape(raw)}; write one value per dimension, "
                 "like {region: EMEA}",
             )
             return ()
@@ -1551,7 +1634,7 @@ class _Reader:
             if value is None or isinstance(value, (_Map, _Seq)) or not _as_text(value):
                 entry.problem(
                     line,
-                    f"{entry.what}: where gives '{name}' {_show(value) or 'no value'}; "
+                    f"{entry.what}: where gives '{name}' {_shape(value)}; "
                     "give one value, like {region: EMEA}",
                 )
                 continue
@@ -1567,7 +1650,7 @@ class _Reader:
         if not isinstance(raw, _Map):
             entry.problem(
                 entry.line_of("checkpoints"),
-                f"{entry.what} has {_show(raw)} at `checkpoints:`; write dates and values, "
+                f"{entry.what} has `checkpoints:` as {_shape(raw)}; write dates and values, "
                 "like {2026-07-31: 78, 2026-08-31: 84}",
             )
             return ()
