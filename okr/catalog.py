@@ -344,9 +344,7 @@ class _LineYaml:
         if key in self.converted:  # an alias: the same value again
             return self.converted[key]
         if key in self.in_progress:
-            raise _YamlProblem(
-                _line(node), "an alias refers to the mapping or list that contains it; remove it"
-            )
+            raise _YamlProblem(_line(node), _RECURSIVE_ALIAS)
         self.in_progress.add(key)
         if isinstance(node, MappingNode):
             result = self.mapping(node)
@@ -390,6 +388,8 @@ class _LineYaml:
             if key in result:
                 result.duplicates.append((key, line, result.key_lines[key]))
                 continue
+            if id(value_node) in self.in_progress:
+                raise _YamlProblem(line, _RECURSIVE_ALIAS)
             result[key] = self.value(value_node)
             result.key_lines[key] = line
         for value_node, line in merges:
@@ -408,6 +408,9 @@ class _LineYaml:
                         result[key] = value
                         result.key_lines[key] = merged.key_lines.get(key, line)
         return result
+
+
+_RECURSIVE_ALIAS = "an alias refers to the mapping or list that contains it; remove the alias"
 
 
 def _line(node: Any) -> int:
