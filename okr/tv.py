@@ -270,7 +270,7 @@ def _window(objective: Objective) -> tuple[date, date]:
 
 
 def _range_label(start: date, end: date) -> str:
-    return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
+    return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
 
 
 # -- pages ----------------------------------------------------------------------------------
@@ -439,7 +439,7 @@ def updated(last: datetime | None, now: datetime, timezone: str) -> Updated | No
     local_now = now.replace(tzinfo=UTC).astimezone(zone)
     clock = f"{local:%H:%M} {_zone_name(zone, timezone, local)}"
     if local.date() != local_now.date():
-        clock = f"{local:%b} {local.day}, {clock}"
+        clock = f"{local.day} {local:%b}, {clock}"
     return Updated(ago=format_ago(last, now), clock=clock)
 
 

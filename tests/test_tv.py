@@ -191,7 +191,7 @@ def test_filters_describe_themselves_in_words():
         (Q3, None, "2026-Q3"),
         ((date(2026, 7, 1), date(2026, 12, 31)), None, "2026-H2"),
         (YEAR, None, "2026"),
-        ((date(2026, 7, 15), date(2026, 9, 30)), None, "Jul 15 – Sep 30, 2026"),
+        ((date(2026, 7, 15), date(2026, 9, 30)), None, "15 Jul – 30 Sep 2026"),
         (Q3, "2026-q3", "2026-Q3"),
     ],
 )
@@ -514,7 +514,7 @@ def test_updated_names_the_day_when_it_was_not_today():
     last = datetime(2026, 8, 14, 23, 30)
     now = datetime(2026, 8, 15, 0, 10)
     assert updated(last, now, "UTC").ago == "40 min ago"
-    assert updated(last, now, "UTC").clock == "Aug 14, 23:30 UTC"
+    assert updated(last, now, "UTC").clock == "14 Aug, 23:30 UTC"
     # In Berlin both moments fall on Aug 15.
     assert updated(last, now, "Europe/Berlin").clock == "01:30 CEST"
 
