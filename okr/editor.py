@@ -86,10 +86,21 @@ class Edit:
     fields: Mapping[str, Any] = field(default_factory=dict)
     objective: str | None = None
 
-    def describe(self) -> str:
-        what = self.kind.replace("_", " ")
-        keys = ", ".join(k for k in self.fields if k != "id")
-        return f"{what} '{self.id}'" + (f" ({keys})" if keys else "")
+    def describe(self, before: str | None = None) -> str:
+        """ "add metric 'nps'" or "change metric 'csat': agg, grain", judged against `before`
+        (the text the edit applies to); without it, just the entry."""
+        what = f"{self.kind.replace('_', ' ')} '{self.id}'"
+        if before is None:
+            return what
+        written = entry_fields(before, self.kind, self.id)
+        if written is None:
+            return f"add {what}"
+        changed = [
+            key
+            for key, value in self.fields.items()
+            if key != "id" and _plain(written.get(key)) != _plain(_clean(value))
+        ]
+        return f"change {what}: {', '.join(changed)}" if changed else f"no change to {what}"
 
 
 @dataclass(frozen=True)

@@ -334,10 +334,14 @@ def test_edits_replay_in_order_so_a_key_result_can_use_a_metric_added_before_it(
     assert catalog.key_result("nps-up").metric == "nps"
 
 
-def test_an_edit_describes_itself():
-    assert Edit("metric", "csat", {"agg": "sum", "grain": "week"}).describe() == (
-        "metric 'csat' (agg, grain)"
+def test_an_edit_describes_what_it_changes_in_the_text_it_applies_to():
+    edit = Edit("metric", "csat", {"agg": "sum", "grain": "day", "unit": None, "filter": ""})
+    assert edit.describe(COMMENTED) == "change metric 'csat': agg"
+    assert Edit("metric", "nps", {"agg": "avg"}).describe(COMMENTED) == "add metric 'nps'"
+    assert Edit("key_result", "csat", {"target": 90}).describe(COMMENTED) == (
+        "no change to key result 'csat'"
     )
+    assert edit.describe() == "metric 'csat'"
 
 
 def test_the_diff_masks_passwords_in_urls():
