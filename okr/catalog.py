@@ -508,6 +508,13 @@ def _as_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _number_text(number: float) -> str:
+    """A number as a person writes it: 1000000 rather than 1e+06, 0.25 rather than 0.250000."""
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return repr(number)
+
+
 def _as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -685,23 +692,25 @@ class _Entry:
         value = self.node.get(key)
         if value is None:
             return ()
-        items = value if isinstance(value, _Seq) else [value]
-        if isinstance(value, _Map) or any(
-            isinstance(v, (_Map, _Seq)) or v is None or not _as_text(v) for v in items
-        ):
+        shape_fix = f"write it as a list of {what_for}, like [a, b]"
+        if isinstance(value, _Map) or (isinstance(value, str) and "," in value):
             self.problem(
-                self.line_of(key),
-                f"{self.what}: `{key}` must be a list of {what_for}; write it like [a, b]",
+                self.line_of(key), f"{self.what} has `{key}:` as {_shape(value)}; {shape_fix}"
             )
             return ()
-        names = tuple(_as_text(v) for v in items)
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            self.problem(
-                self.line_of(key),
-                f"{self.what}: `{key}` lists '{repeated[0]}' twice; list each once",
-            )
-        return names
+        items = list(value) if isinstance(value, _Seq) else [value]
+        lines = value.item_lines if isinstance(value, _Seq) else [self.line_of(key)]
+        names: list[str] = []
+        for item, line in zip(items, lines, strict=True):
+            if isinstance(item, (_Map, _Seq)) or item is None or not _as_text(item):
+                self.problem(line, f"{self.what} has {_shape(item)} in `{key}:`; {shape_fix}")
+            elif _as_text(item) in names:
+                self.problem(
+                    line, f"{self.what} lists '{_as_text(item)}' twice in `{key}:`; list it once"
+                )
+            else:
+                names.append(_as_text(item))
+        return tuple(names)
 
 
 class _Reader:
@@ -886,7 +895,7 @@ class _Reader:
             if number is not None and not 0 <= number <= 1:
                 entry.problem(
                     entry.line_of(key),
-                    f"{what} has `{key}: {number:g}`, outside 0..1; write a share of the "
+                    f"{what} has `{key}: {_number_text(number)}`, outside 0..1; write a share of the "
                     "baseline-to-target span, like 0.10 for 10%",
                 )
                 number = None
@@ -898,7 +907,7 @@ class _Reader:
             conflict_line = max((entry.line_of(k) for k in given), default=line)
             entry.problem(
                 conflict_line,
-                f"{what} has at_risk {at_risk:g} above off_track {off_track:g}; "
+                f"{what} has at_risk {_number_text(at_risk)} above off_track {_number_text(off_track)}; "
                 "at_risk must not exceed off_track (e.g. at_risk: 0.10, off_track: 0.25)",
             )
         if entry.broken:
@@ -1486,7 +1495,7 @@ class _Reader:
         if weight is not None and weight <= 0:
             entry.problem(
                 entry.line_of("weight"),
-                f"{entry.what} has `weight: {weight:g}`; a weight must be above 0 (the default is 1)",
+                f"{entry.what} has `weight: {_number_text(weight)}`; a weight must be above 0 (the default is 1)",
             )
         tolerance = settings.tolerance
         if entry.node.get("tolerance") is not None:
@@ -1575,11 +1584,11 @@ class _Reader:
             )
             return None
         if level is None and target is not None and baseline == target:
-            # Reported where the clash becomes visible: the later of the two lines.
+            # The rule reads "baseline differs from target": it is reported at the baseline.
             entry.problem(
-                max(entry.line_of("baseline"), entry.line_of("target")),
-                f"{entry.what} has baseline and target both {target:g}; a key result must move: "
-                f"change one of them, or write target: '>= {target:g}' to hold the level",
+                entry.line_of("baseline"),
+                f"{entry.what} has baseline and target both {_number_text(target)}; a key result must move: "
+                f"change one of them, or write target: '>= {_number_text(target)}' to hold the level",
             )
         return baseline
 
