@@ -1079,25 +1079,57 @@ class _Reader:
         numerator, denominator = entry.text("numerator"), entry.text("denominator")
         filter_sql = entry.text("filter")
         self.metric_rows(entry, agg, table, sql, time_column, sources.get(source_id or ""))
-        if agg == "ratio":
-            if sql is not None:
-                # A query may yield the numerator and denominator as columns of those names.
-                numerator, denominator = numerator or "numerator", denominator or "denominator"
-            for key_name, given in (("numerator", numerator), ("denominator", denominator)):
-                if given is None and not entry.has(key_name):
-                    entry.missing(key_name, 'agg ratio needs a SQL expression for it, like "1"')
-                elif given is None:
-                    entry.problem(
-                        entry.line_of(key_name),
-                        f"{what} has an empty `{key_name}:`; write a SQL expression",
-                    )
-            if entry.has("value"):
-                entry.problem(
-                    entry.line_of("value"),
-                    f"{what} has `value:` with agg ratio; a ratio takes `numerator:` and "
-                    "`denominator:` instead: remove `value:` or change the agg",
-                )
-        else:
+        numerator, denominator = self.metric_values(entry, agg, sql, value, numerator, denominator)
+        freshness = self.metric_freshness(entry)
+        dimensions = entry.names("dimensions", "column names")
+        if len(dimensions) > MAX_DIMENSIONS and agg in NON_ADDITIVE_AGGS:
+            entry.problem(
+                entry.line_of("dimensions"),
+                f"{what} has {len(dimensions)} dimensions; agg {agg} stores every combination "
+                f"of them, so keep at most {MAX_DIMENSIONS}, or define a second metric for the "
+                "other breakdowns",
+            )
+        label, description = entry.text("label"), entry.text("description")
+        owner, unit = entry.text("owner"), entry.text("unit")
+        if entry.broken or source_id is None or agg is None:
+            return None
+        return Metric(
+            id=metric_id,
+            source=source_id,
+            agg=agg,
+            grain=grain,
+            table=table if sql is None else None,
+            sql=sql,
+            time=time_column if sql is None else "time",
+            value=value if sql is None else _sql_value_column(agg),
+            numerator=numerator,
+            denominator=denominator,
+            filter=filter_sql,
+            dimensions=dimensions,
+            label=label or "",
+            description=description or "",
+            owner=owner,
+            unit=unit or "",
+            format=fmt,
+            freshness=freshness,
+            line=line,
+        )
+
+    def metric_values(
+        self,
+        entry: _Entry,
+        agg: str | None,
+        sql: str | None,
+        value: str | None,
+        numerator: str | None,
+        denominator: str | None,
+    ) -> tuple[str | None, str | None]:
+        """Check what is aggregated: `value:`, or `numerator:` and `denominator:` for a ratio.
+
+        Returns the numerator and denominator (None unless the metric is a ratio).
+        """
+        what = entry.what
+        if agg != "ratio":
             for key_name in ("numerator", "denominator"):
                 if entry.has(key_name):
                     entry.problem(
@@ -1113,39 +1145,25 @@ class _Reader:
                     )
                 else:
                     entry.missing("value", f"agg {agg} needs the column or expression to aggregate")
-        freshness = self.metric_freshness(entry)
-        dimensions = entry.names("dimensions", "column names")
-        if len(dimensions) > MAX_DIMENSIONS:
+            return None, None
+        if sql is not None:
+            # A query may yield the numerator and denominator as columns of those names.
+            numerator, denominator = numerator or "numerator", denominator or "denominator"
+        for key_name, given in (("numerator", numerator), ("denominator", denominator)):
+            if given is None and not entry.has(key_name):
+                entry.missing(key_name, 'agg ratio needs a SQL expression for it, like "1"')
+            elif given is None:
+                entry.problem(
+                    entry.line_of(key_name),
+                    f"{what} has an empty `{key_name}:`; write a SQL expression",
+                )
+        if entry.has("value"):
             entry.problem(
-                entry.line_of("dimensions"),
-                f"{what} has {len(dimensions)} dimensions; keep at most {MAX_DIMENSIONS}, "
-                "or define a second metric for the other breakdowns",
+                entry.line_of("value"),
+                f"{what} has `value:` with agg ratio; a ratio takes `numerator:` and "
+                "`denominator:` instead: remove `value:` or change the agg",
             )
-        label, description = entry.text("label"), entry.text("description")
-        owner, unit = entry.text("owner"), entry.text("unit")
-        if entry.broken or source_id is None or agg is None:
-            return None
-        return Metric(
-            id=metric_id,
-            source=source_id,
-            agg=agg,
-            grain=grain,
-            table=table if sql is None else None,
-            sql=sql,
-            time=time_column if sql is None else "time",
-            value=value if sql is None or value is not None else _sql_value_column(agg),
-            numerator=numerator if agg == "ratio" else None,
-            denominator=denominator if agg == "ratio" else None,
-            filter=filter_sql,
-            dimensions=dimensions,
-            label=label or "",
-            description=description or "",
-            owner=owner,
-            unit=unit or "",
-            format=fmt,
-            freshness=freshness,
-            line=line,
-        )
+        return numerator, denominator
 
     def metric_source(self, entry: _Entry, sources: dict[str, Source]) -> str | None:
         source_id = entry.text("source", required="add `source:`, the id of one of the sources")
