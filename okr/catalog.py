@@ -430,6 +430,9 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[int, str]:
     mark = error.context_mark if starts_earlier and error.context_mark else None
     mark = mark or error.problem_mark or error.context_mark
     line = mark.line + 1 if mark is not None else 1
+    if mark is not None and mark is error.problem_mark and "stream end" in problem:
+        # Something left open runs to the end of the file: point at its last written line.
+        line = _last_content_line(text, line)
     # A double-quoted value may run over several lines, so a missing closing quote is often
     # noticed far below it, at the next line holding a quote.
     unclosed = _unclosed_quote_line(text, line)
@@ -439,7 +442,7 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[int, str]:
         fix = "a tab character is not allowed here; indent with spaces"
     elif "quoted scalar" in context:
         fix = "a quoted value is not closed; add the closing quote"
-    elif "flow sequence" in context or "flow mapping" in context:
+    elif "flow" in context:
         fix = "a [ or { is not closed properly; close it on this line, or quote the value"
     elif "simple key" in context:
         fix = "this line is not `key: value`; add the ':' after the key or remove the line"
@@ -463,6 +466,16 @@ def _syntax_problem(error: MarkedYAMLError, text: str) -> tuple[int, str]:
 
 
 _QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s'"#\-{\[][^:#]*:\s+)?(["'])""")
+
+
+def _last_content_line(text: str, line: int) -> int:
+    """The last line at or before `line` that holds more than blanks and comments."""
+    lines = text.splitlines()
+    for number in range(min(line, len(lines)), 0, -1):
+        content = lines[number - 1].strip()
+        if content and not content.startswith("#"):
+            return number
+    return max(1, min(line, len(lines)))
 
 
 def _unclosed_quote_line(text: str, last_line: int) -> int | None:
