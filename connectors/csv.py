@@ -1,0 +1,1031 @@
+"""The CSV connector: a folder of exports, read by DuckDB into per-period parts.
+
+It owns the scan plan (one pass over the files each glob needs), the quarantine of bad rows
+and the incremental state (file fingerprints and the periods each file covers).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from connectors.base import (
+    PART_COLUMNS,
+    Progress,
+    Pull,
+    SourceError,
+    Supersede,
+    dims_key,
+    empty_parts,
+    empty_quarantine,
+)
+from okr.model import Metric, Source
+
+__all__ = ["CsvConnector"]
+
+# Bump when the meaning of stored parts changes, so that every metric is read again once.
+_STATE_VERSION = 1
+_EDGE_BYTES = 64 * 1024
+# Zones where a TIMESTAMPTZ's UTC wall time is the local time: a cheap path, no ICU per row.
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT"})
+_NUMERIC_AGGS = frozenset({"sum", "avg", "min", "max", "median", "last", "ratio"})
+_NUMERIC_TYPE = re.compile(
+    r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?|BOOLEAN)$"
+)
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SQL_WORDS = frozenset({"true", "false", "null"})
+_FILE_COLUMN = "_okr_file"
+_UNKNOWN = "unknown"  # a file's period range that was never recorded
+
+
+class CsvConnector:
+    """Reads a folder of CSV exports: each metric's `table` is a file name or glob inside it."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.name = source.id
+
+    def columns(self, table: str) -> list[str]:
+        """The header of the first file matching `table`, for the catalog editor's choices."""
+        files = self._list_files(table, self._folder())
+        with duckdb.connect() as con:
+            return _sniff_columns(con, files[0])
+
+    def pull(
+        self,
+        metrics: Sequence[Metric],
+        *,
+        state: Mapping[str, Any],
+        timezone: str,
+        progress: Progress | None = None,
+    ) -> Pull:
+        """Per-period parts of `metrics`, reading only the files changed since `state`."""
+        folder = self._folder()
+        for metric in metrics:
+            self._check_metric(metric)
+        by_table: dict[str, list[Metric]] = {}
+        for metric in metrics:
+            by_table.setdefault(metric.table, []).append(metric)
+        listings = {table: self._list_files(table, folder) for table in by_table}
+        previous = _State.load(state)
+        new_state = _State()
+        out = _Accumulator()
+        tracker = _ProgressTracker(progress, sum(f.size for fs in listings.values() for f in fs))
+        with duckdb.connect() as con:
+            _set_timezone(con, timezone)
+            for table, table_metrics in by_table.items():
+                scan = _GlobScan(self.source.id, table, table_metrics, listings[table], timezone)
+                scan.run(con, previous, tracker, out)
+                new_state.absorb(scan, previous)
+            origins = {str(f.path): f.rel for files in listings.values() for f in files}
+            out.quarantine_rows = _quarantine(con, origins)
+        tracker.finish()
+        return out.to_pull(new_state.dump())
+
+    def _folder(self) -> Path:
+        folder = self.source.path
+        if folder is None or not Path(folder).is_dir():
+            raise SourceError(
+                f"source '{self.source.id}': the folder {folder} does not exist; "
+                "create it or fix the source's path: in metrics.yml"
+            )
+        return Path(folder)
+
+    def _check_metric(self, metric: Metric) -> None:
+        where = f"source '{self.source.id}', metric '{metric.id}'"
+        if metric.sql:
+            raise SourceError(
+                f"{where}: a CSV source cannot run sql:; use table: with a file name or glob"
+            )
+        if not metric.table or not metric.time:
+            raise SourceError(f"{where}: a CSV metric needs table: (a file or glob) and time:")
+        if Path(metric.table).is_absolute() or ".." in Path(metric.table).parts:
+            raise SourceError(
+                f"{where}: table '{metric.table}' must be a file name or glob inside the "
+                "source folder, without '..' and not an absolute path"
+            )
+        if metric.agg == "ratio" and not (metric.numerator and metric.denominator):
+            raise SourceError(f"{where}: a ratio needs numerator: and denominator:")
+        if metric.agg not in ("count", "ratio") and not metric.value:
+            raise SourceError(f"{where}: agg {metric.agg} needs value: (a column or expression)")
+
+    def _list_files(self, table: str, folder: Path) -> list[_File]:
+        paths = sorted(p for p in folder.glob(table) if p.is_file())
+        if not paths:
+            raise SourceError(
+                f"source '{self.source.id}': no file matches '{table}' in {folder}; "
+                "check the metric's table: or that the export was written there"
+            )
+        return [_File.of(path, folder) for path in paths]
+
+
+# -- files and state ---------------------------------------------------------------------
+
+Range = tuple[date, date]
+
+
+@dataclass(frozen=True)
+class _File:
+    """One CSV file: where it is, its fingerprint and its header line."""
+
+    rel: str
+    path: Path
+    size: int
+    mtime_ns: int
+    digest: str
+    header: bytes
+
+    @classmethod
+    def of(cls, path: Path, folder: Path) -> _File:
+        stat = path.stat()
+        with path.open("rb") as handle:
+            head = handle.read(_EDGE_BYTES)
+            handle.seek(max(stat.st_size - _EDGE_BYTES, len(head)))
+            tail = handle.read(_EDGE_BYTES)
+        header = head.split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+        return cls(
+            rel=path.relative_to(folder).as_posix(),
+            path=path,
+            size=stat.st_size,
+            mtime_ns=stat.st_mtime_ns,
+            digest=hashlib.blake2b(head + tail, digest_size=16).hexdigest(),
+            header=header,
+        )
+
+    @property
+    def fingerprint(self) -> dict[str, Any]:
+        return {"size": self.size, "mtime_ns": self.mtime_ns, "digest": self.digest}
+
+
+@dataclass
+class _State:
+    """What one pull hands the next (JSON-safe once dumped).
+
+    files[rel]: the fingerprint plus `periods` {"<time>|<grain>": [first, last] or None},
+    the periods the file's valid rows cover; globs[table]: the files it matched;
+    metrics[id]: the signature the metric's stored parts were computed under.
+    """
+
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    globs: dict[str, list[str]] = field(default_factory=dict)
+    metrics: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, raw: Mapping[str, Any]) -> _State:
+        if not raw or raw.get("version") != _STATE_VERSION:
+            return cls()
+        return cls(
+            files={k: dict(v) for k, v in raw.get("files", {}).items()},
+            globs={k: list(v) for k, v in raw.get("globs", {}).items()},
+            metrics=dict(raw.get("metrics", {})),
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "version": _STATE_VERSION,
+            "files": self.files,
+            "globs": self.globs,
+            "metrics": self.metrics,
+        }
+
+    def fingerprint(self, rel: str) -> dict[str, Any] | None:
+        entry = self.files.get(rel)
+        return None if entry is None else {k: entry.get(k) for k in ("size", "mtime_ns", "digest")}
+
+    def periods(self, rel: str, key: str) -> Range | None | str:
+        """The recorded range of `rel` for `key`: None if it has no rows, _UNKNOWN if unrecorded."""
+        recorded = self.files.get(rel, {}).get("periods", {})
+        if key not in recorded:
+            return _UNKNOWN
+        span = recorded[key]
+        return None if span is None else (date.fromisoformat(span[0]), date.fromisoformat(span[1]))
+
+    def absorb(self, scan: _GlobScan, previous: _State) -> None:
+        """Records one glob's files and metrics after its scan (or its skip)."""
+        self.globs[scan.table] = [f.rel for f in scan.files]
+        for metric in scan.metrics:
+            self.metrics[metric.id] = _signature(metric, scan.timezone)
+        keys = {_key(m) for m in scan.metrics}
+        for file in scan.files:
+            entry = self.files.setdefault(file.rel, {**file.fingerprint, "periods": {}})
+            if file.rel in scan.read_ranges:
+                spans = {k: _span_json(v) for k, v in scan.read_ranges[file.rel].items()}
+            else:
+                old = previous.files.get(file.rel, {}).get("periods", {})
+                spans = {k: v for k, v in old.items() if k in keys}
+            entry["periods"].update(spans)
+
+
+def _signature(metric: Metric, timezone: str) -> str:
+    """Changes whenever the metric's stored parts would: then it is read again in full."""
+    definition = [
+        metric.table,
+        metric.time,
+        metric.value,
+        metric.numerator,
+        metric.denominator,
+        metric.filter,
+        list(metric.dimensions),
+        metric.agg,
+        metric.grain,
+        timezone,
+        _STATE_VERSION,
+    ]
+    return hashlib.blake2b(json.dumps(definition).encode(), digest_size=12).hexdigest()
+
+
+def _key(metric: Metric) -> str:
+    return f"{metric.time}|{metric.grain}"
+
+
+def _span_json(span: Range | None) -> list[str] | None:
+    return None if span is None else [span[0].isoformat(), span[1].isoformat()]
+
+
+def _merge(a: Range | None, b: Range | None) -> Range | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), max(a[1], b[1]))
+
+
+def _overlaps(a: Range, b: Range) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+# -- one glob: which files to read, and what the pull says about them -------------------
+
+
+class _GlobScan:
+    """Every metric over one glob, computed in one pass over the files that need reading.
+
+    The glob's metrics share the pass so that a row rejected for one of them (a bad time or
+    value) is rejected for all: a quarantined row contributes to no metric.
+    """
+
+    def __init__(self, source_id: str, table: str, metrics, files: list[_File], timezone: str):
+        self.source_id = source_id
+        self.table = table
+        self.metrics = list(metrics)
+        self.files = files
+        self.timezone = timezone
+        self.read_ranges: dict[str, dict[str, Range | None]] = {}
+
+    def run(self, con, previous: _State, tracker: _ProgressTracker, out: _Accumulator) -> None:
+        before = previous.globs.get(self.table)
+        deleted = sorted(set(before or ()) - {f.rel for f in self.files})
+        changed = [f for f in self.files if previous.fingerprint(f.rel) != f.fingerprint]
+        full = before is None or any(
+            previous.metrics.get(m.id) != _signature(m, self.timezone) for m in self.metrics
+        )
+        if not (full or changed or deleted):
+            tracker.skip(sum(f.size for f in self.files))
+            out.notes.append(f"{self.table}: {_files(len(self.files))} unchanged, skipped")
+            return
+        windows = {} if full else self._affected_windows(con, previous, changed, deleted)
+        to_read = self.files if full else self._with_overlapping(previous, changed, windows)
+        readable = [f for f in to_read if f.size > 0]
+        keys = sorted({_key(m) for m in self.metrics})
+        self.read_ranges = {f.rel: dict.fromkeys(keys) for f in to_read}
+        parts: dict[str, list[dict[str, Any]]] = {m.id: [] for m in self.metrics}
+        if readable:
+            specs = _resolve(con, self.source_id, self.metrics, readable)
+            scanned = _scan(con, specs, readable, self.timezone, tracker, self.table)
+            self.read_ranges.update(scanned.ranges)
+            parts = scanned.parts
+            out.rows_read += scanned.rows
+        tracker.skip(sum(f.size for f in self.files) - sum(f.size for f in readable))
+        read = [f.rel for f in to_read]
+        for metric in self.metrics:
+            self._emit(metric, parts[metric.id], full, windows, read + deleted, out)
+        out.reread.update(read + deleted)
+        skipped = len(self.files) - len(to_read)
+        out.notes.append(
+            f"{self.table}: {_files(len(to_read))} read"
+            + (f", {skipped} unchanged skipped" if skipped else "")
+            + (f", {len(deleted)} deleted" if deleted else "")
+        )
+
+    def _affected_windows(self, con, previous, changed, deleted) -> dict[str, Range | None]:
+        """Per non-additive key, the periods whose values may change: old and new ranges."""
+        keys = sorted({_key(m) for m in self.metrics if not m.additive})
+        if not keys:
+            return {}
+        readable = [f for f in changed if f.size > 0]
+        fresh = _file_ranges(con, readable, keys, self.timezone, self.table)
+        windows: dict[str, Range | None] = {}
+        for key in keys:
+            window: Range | None = None
+            for rel in [f.rel for f in changed] + deleted:
+                old = previous.periods(rel, key)
+                window = _merge(window, None if old == _UNKNOWN else old)
+            for file in readable:
+                window = _merge(window, fresh.get(file.rel, {}).get(key))
+            windows[key] = window
+        return windows
+
+    def _with_overlapping(self, previous, changed, windows) -> list[_File]:
+        """The changed files plus every unchanged file with rows in an affected window."""
+        chosen = {f.rel for f in changed}
+        for file in self.files:
+            for key, window in windows.items():
+                if window is None or file.rel in chosen or file.size == 0:
+                    continue
+                span = previous.periods(file.rel, key)
+                if span == _UNKNOWN or (span is not None and _overlaps(span, window)):
+                    chosen.add(file.rel)
+        return [f for f in self.files if f.rel in chosen]
+
+    def _emit(self, metric, parts, full, windows, origins, out: _Accumulator) -> None:
+        if full:
+            out.supersedes.append(Supersede(metric=metric.id))
+            out.part_rows.extend(parts)
+        elif metric.additive:
+            out.supersedes.extend(Supersede(metric=metric.id, origin=o) for o in sorted(origins))
+            out.part_rows.extend(parts)
+        elif (window := windows.get(_key(metric))) is not None:
+            since, until = window
+            out.supersedes.append(Supersede(metric.id, origin="", since=since, until=until))
+            out.part_rows.extend(p for p in parts if since <= p["period"] <= until)
+
+
+# -- resolving metrics against the files' columns ----------------------------------------
+
+
+@dataclass
+class _Spec:
+    """One metric made concrete: the SQL of its value, numerator, denominator and filter.
+
+    A value (numerator, denominator) naming a column of the header is *bare*; when the
+    metric needs a number, a bare column is read as DOUBLE and may not be empty.
+    """
+
+    metric: Metric
+    value: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    numeric: bool = False
+    bare_numeric: list[str] = field(default_factory=list)
+
+
+def _resolve(con, source_id: str, metrics: list[Metric], files: list[_File]) -> list[_Spec]:
+    """Checks every column and expression against each header layout among `files`."""
+    groups = _header_groups(files)
+    first_columns = _sniff_columns(con, groups[0][0])
+    specs = [_spec(metric, first_columns) for metric in metrics]
+    for number, group in enumerate(groups):
+        columns = first_columns if number == 0 else _sniff_columns(con, group[0])
+        _check_columns(source_id, specs, group, columns)
+        _create_shape(con, group[0], specs)
+        for spec in specs:
+            _check_expressions(con, source_id, spec, group[0], columns)
+    return specs
+
+
+def _spec(metric: Metric, columns: list[str]) -> _Spec:
+    spec = _Spec(metric=metric, numeric=metric.agg in _NUMERIC_AGGS)
+
+    def sql_of(text: str | None) -> str | None:
+        if text is None:
+            return None
+        if text not in columns:
+            return f"({text})"
+        if spec.numeric:
+            spec.bare_numeric.append(text)
+        return _quote(text)
+
+    if metric.agg == "ratio":
+        spec.numerator = sql_of(metric.numerator)
+        spec.denominator = sql_of(metric.denominator)
+    else:
+        spec.value = sql_of(metric.value)
+    return spec
+
+
+def _header_groups(files: list[_File]) -> list[list[_File]]:
+    """Files grouped by header line: one read_csv call reads one header layout correctly."""
+    groups: dict[bytes, list[_File]] = {}
+    for file in files:
+        groups.setdefault(file.header, []).append(file)
+    return list(groups.values())
+
+
+def _sniff_columns(con, file: _File) -> list[str]:
+    try:
+        found = con.execute(
+            "SELECT Columns FROM sniff_csv(?, ignore_errors=true)", [str(file.path)]
+        ).fetchall()
+    except duckdb.Error as error:
+        raise SourceError(f"{file.rel} cannot be read as CSV: {_first_line(error)}") from None
+    return [column["name"] for column in found[0][0]]
+
+
+def _check_columns(source_id: str, specs: list[_Spec], group: list[_File], columns) -> None:
+    for spec in specs:
+        metric = spec.metric
+        needed = [("time", metric.time)] + [("dimension", d) for d in metric.dimensions]
+        for role in ("value", "numerator", "denominator"):
+            text = getattr(metric, role)
+            # A lone word that is no column is a misspelt column, not an expression.
+            if text and _IDENTIFIER.match(text) and text.lower() not in _SQL_WORDS:
+                needed.append((role, text))
+        for role, column in needed:
+            if column not in columns:
+                where = group[0].rel + (f" (and {len(group) - 1} more)" if len(group) > 1 else "")
+                raise SourceError(
+                    f"source '{source_id}', metric '{metric.id}': {role} column '{column}' "
+                    f"is not in {where}; its columns are: {', '.join(columns)}. "
+                    "Fix the metric's column name or the export"
+                )
+
+
+def _create_shape(con, file: _File, specs: list[_Spec]) -> None:
+    """An empty table with the columns and types a scan sees, to check expressions on."""
+    types, not_null = _typing(specs)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _shape AS SELECT * FROM read_csv($files, "
+        "types=$types, force_not_null=$not_null, ignore_errors=true) LIMIT 0",
+        {"files": [str(file.path)], "types": types, "not_null": not_null},
+    )
+
+
+def _check_expressions(con, source_id: str, spec: _Spec, file: _File, columns) -> None:
+    metric = spec.metric
+    where = f"source '{source_id}', metric '{metric.id}'"
+    checks = [
+        ("value", metric.value, spec.value),
+        ("numerator", metric.numerator, spec.numerator),
+        ("denominator", metric.denominator, spec.denominator),
+        ("filter", metric.filter, f"({metric.filter})" if metric.filter else None),
+    ]
+    for role, text, sql in checks:
+        if sql is None:
+            continue
+        try:
+            # Selecting the time column beside it rejects aggregates: the SQL is per row.
+            described = con.execute(
+                f"DESCRIBE SELECT {_quote(metric.time)}, {sql} AS _checked FROM _shape"
+            ).fetchall()
+        except duckdb.Error as error:
+            raise SourceError(
+                f"{where}: {role} expression '{text}' is not valid SQL over one row of "
+                f"{file.rel} (columns: {', '.join(columns)}): {_first_line(error)}"
+            ) from None
+        kind = described[-1][1]
+        if role == "filter" and kind != "BOOLEAN":
+            raise SourceError(
+                f"{where}: filter '{text}' gives {kind}, not true or false; write a "
+                "condition such as \"segment = 'enterprise'\""
+            )
+        if role != "filter" and spec.numeric and not _NUMERIC_TYPE.match(kind):
+            raise SourceError(
+                f"{where}: {role} '{text}' gives {kind}, but {metric.agg} needs a number; "
+                "use a numeric column or CAST(... AS DOUBLE)"
+            )
+
+
+def _typing(specs: list[_Spec]) -> tuple[dict[str, str], list[str]]:
+    """Explicit column types: time TIMESTAMPTZ, bare numeric values DOUBLE, dimensions text.
+
+    Typed time and numeric columns are read with empty meaning '' rather than NULL, so an
+    empty one fails its cast and DuckDB quarantines the row with its file and line.
+    """
+    types = {d: "VARCHAR" for spec in specs for d in spec.metric.dimensions}
+    types.update({c: "DOUBLE" for spec in specs for c in spec.bare_numeric})
+    types.update({spec.metric.time: "TIMESTAMPTZ" for spec in specs})
+    not_null = sorted(c for c, kind in types.items() if kind != "VARCHAR")
+    return types, not_null
+
+
+# -- the scan: one GROUP BY over the files -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Set:
+    """One grouping set: whether it keeps the file, its period key, its dimensions."""
+
+    by_file: bool
+    key: str
+    dims: tuple[str, ...]
+
+
+@dataclass
+class _Scanned:
+    parts: dict[str, list[dict[str, Any]]]
+    ranges: dict[str, dict[str, Range | None]]
+    rows: int
+
+
+class _ScanQuery:
+    """The one GROUP BY of a scan; identical row expressions and aggregates appear once.
+
+    Metrics over the same time column and grain share period and set columns; each metric
+    reads its parts from the grouping sets it needs: period x all its dimensions (and the
+    file, for additive metrics), or period x every subset of them (non-additive ones).
+    """
+
+    def __init__(self, specs: list[_Spec], files: list[_File], timezone: str):
+        self.specs = specs
+        self.files = files
+        self.timezone = timezone
+        self.by_file = len(files) > 1
+        self.keys = sorted({_key(s.metric) for s in specs})
+        self.times = sorted({s.metric.time for s in specs})
+        self.dims = sorted({d for s in specs for d in s.metric.dimensions})
+        self.row_columns: dict[str, str] = {}
+        self.aggregates: dict[str, str] = {}
+        self.part_columns = {s.metric.id: self._plan(s) for s in specs}
+        self.sets = self._grouping_sets()
+        self.group_columns = ["_file"] if self.by_file else []
+        self.group_columns += [f"_p{i}" for i in range(len(self.keys))]
+        self.group_columns += [f"_d{i}" for i in range(len(self.dims))]
+
+    def _row(self, sql: str) -> str:
+        return self.row_columns.setdefault(sql, f"_r{len(self.row_columns)}")
+
+    def _aggregate(self, sql: str) -> str:
+        return self.aggregates.setdefault(sql, f"_a{len(self.aggregates)}")
+
+    def _plan(self, spec: _Spec) -> dict[str, str | None]:
+        """The aggregate column behind each part of one metric (None: not computed)."""
+        metric, agg = spec.metric, spec.metric.agg
+        time = f"_t{self.times.index(metric.time)}"
+        where = self._row(f"({metric.filter})") if metric.filter else None
+        value = num = den = None
+        if spec.value is not None:
+            value = self._row(f"CAST({spec.value} AS DOUBLE)" if spec.numeric else spec.value)
+        if agg == "ratio":
+            num = self._row(f"CAST({spec.numerator} AS DOUBLE)")
+            den = self._row(f"CAST({spec.denominator} AS DOUBLE)")
+        present = den or value
+        # Bare numeric columns are never NULL (an empty one quarantines its row): counting
+        # them is counting rows, and the aggregates collapse into shared ones.
+        bare = {_quote(c) for c in spec.bare_numeric}
+        if (spec.denominator if agg == "ratio" else spec.value) in bare:
+            present = None
+
+        def over(function: str, *conditions: str | None) -> str:
+            kept = [c for c in (where, *conditions) if c]
+            condition = f" FILTER (WHERE {' AND '.join(kept)})" if kept else ""
+            return self._aggregate(function + condition)
+
+        numeric = spec.numeric and agg != "ratio"
+        last_only = f"{present} IS NOT NULL" if present else None
+        columns: dict[str, str | None] = dict.fromkeys(_PART_VALUES)
+        columns["n"] = over(f"count({present or '*'})")
+        columns["last_at"] = over(f"max({time})", last_only)
+        if numeric:
+            columns["total"] = over(f"sum({value})")
+            columns["minimum"] = over(f"min({value})")
+            columns["maximum"] = over(f"max({value})")
+        if agg == "ratio":
+            columns["num"] = over(f"sum({num})")
+            columns["den"] = over(f"sum({den})")
+        if agg == "last":
+            # Ties at the same time keep the greatest value, so the result is deterministic.
+            columns["last"] = columns["value"] = over(f"max(({time}, {value}))[2]", last_only)
+        elif agg == "count_distinct":
+            columns["value"] = over(f"count(DISTINCT {value})")
+        elif agg == "median":
+            columns["value"] = over(f"median({value})")
+        return columns
+
+    def _grouping_sets(self) -> list[_Set]:
+        sets: list[_Set] = []
+        for spec in self.specs:
+            metric, dims = spec.metric, tuple(sorted(spec.metric.dimensions))
+            if metric.additive:
+                candidates = [_Set(self.by_file, _key(metric), dims)]
+            else:
+                subsets = [c for size in range(len(dims) + 1) for c in combinations(dims, size)]
+                candidates = [_Set(False, _key(metric), subset) for subset in subsets]
+            sets += [c for c in candidates if c not in sets]
+        for key in self.keys:
+            # The state keeps each file's period range per key, read from a set by file.
+            if self.by_file and not any(s.by_file and s.key == key for s in sets):
+                sets.append(_Set(True, key, ()))
+        return sets
+
+    def set_columns(self, group: _Set) -> list[str]:
+        columns = ["_file"] if group.by_file else []
+        columns.append(f"_p{self.keys.index(group.key)}")
+        return columns + [f"_d{self.dims.index(d)}" for d in group.dims]
+
+    def grouping_id(self, group: _Set) -> int:
+        """The value of GROUPING(all group columns) for rows of `group`: 1 bits are left out."""
+        kept = set(self.set_columns(group))
+        gid = 0
+        for column in self.group_columns:
+            gid = (gid << 1) | (column not in kept)
+        return gid
+
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        types, not_null = _typing(self.specs)
+        params: dict[str, Any] = {"types": types, "not_null": not_null}
+        reads = []
+        for number, group in enumerate(_header_groups(self.files)):
+            params[f"files{number}"] = [str(f.path) for f in group]
+            columns = [f"{_FILE_COLUMN} AS _file"]
+            columns += [f"{_local(t, self.timezone)} AS _t{i}" for i, t in enumerate(self.times)]
+            columns += [f"CAST({_quote(d)} AS VARCHAR) AS _d{i}" for i, d in enumerate(self.dims)]
+            columns += [f"{sql} AS {alias}" for sql, alias in self.row_columns.items()]
+            reads.append(
+                f"SELECT {', '.join(columns)} FROM read_csv($files{number}, types=$types, "
+                f"force_not_null=$not_null, filename='{_FILE_COLUMN}', ignore_errors=true, "
+                "store_rejects=true)"
+            )
+        periods = [
+            _period_sql(f"_t{self.times.index(key.split('|')[0])}", key.split("|")[1])
+            + f" AS _p{i}"
+            for i, key in enumerate(self.keys)
+        ]
+        rows = f"SELECT *, {', '.join(periods)} FROM ({' UNION ALL '.join(reads)})"
+        select = [f"GROUPING({', '.join(self.group_columns)}) AS _gid", *self.group_columns]
+        select += ["count(*) AS _rows"] + [
+            f"{a} AS {alias}" for a, alias in self.aggregates.items()
+        ]
+        sets = ", ".join("(" + ", ".join(self.set_columns(s)) + ")" for s in self.sets)
+        return f"SELECT {', '.join(select)} FROM ({rows}) GROUP BY GROUPING SETS ({sets})", params
+
+
+_PART_VALUES = ("n", "total", "minimum", "maximum", "num", "den", "last_at", "last", "value")
+
+
+def _scan(con, specs, files, timezone, tracker, table) -> _Scanned:
+    """One pass over `files`: the parts of every spec, each file's ranges, the rows read."""
+    query = _ScanQuery(specs, files, timezone)
+    sql, params = query.sql()
+    size = sum(f.size for f in files)
+    result = tracker.run(con, sql, params, size, f"{table}: reading {_files(len(files))}", table)
+    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+    gids = {group: query.grouping_id(group) for group in query.sets}
+    rels = {str(f.path): f.rel for f in files}
+    single = None if query.by_file else files[0].rel
+
+    def origin(record: dict) -> str:
+        return single or rels[record["_file"]]
+
+    first = gids[query.sets[0]]
+    rows = sum(r["_rows"] for r in records if r["_gid"] == first)
+    ranges: dict[str, dict[str, Range | None]] = {f.rel: dict.fromkeys(query.keys) for f in files}
+    for group in query.sets:
+        if group.by_file or single:
+            period = f"_p{query.keys.index(group.key)}"
+            for record in (r for r in records if r["_gid"] == gids[group]):
+                day = record[period]
+                spans = ranges[origin(record)]
+                spans[group.key] = _merge(spans[group.key], (day, day))
+    parts = {}
+    for spec in specs:
+        metric, columns = spec.metric, query.part_columns[spec.metric.id]
+        period = f"_p{query.keys.index(_key(metric))}"
+        for group in _sets_of(metric, query):
+            for record in (r for r in records if r["_gid"] == gids[group]):
+                if not record[columns["n"]]:
+                    continue  # the group has rows, but none of this metric's
+                dims = {d: record[f"_d{query.dims.index(d)}"] for d in group.dims}
+                where = origin(record) if metric.additive else ""
+                values = {k: None if c is None else record[c] for k, c in columns.items()}
+                parts.setdefault(metric.id, []).append(
+                    _part(metric, where, record[period], dims, values)
+                )
+    parts = {s.metric.id: parts.get(s.metric.id, []) for s in specs}
+    return _Scanned(parts=parts, ranges=ranges, rows=rows)
+
+
+def _sets_of(metric: Metric, query: _ScanQuery) -> list[_Set]:
+    key, dims = _key(metric), tuple(sorted(metric.dimensions))
+    if metric.additive:
+        return [s for s in query.sets if s == _Set(query.by_file, key, dims)]
+    return [s for s in query.sets if s.key == key and not s.by_file and set(s.dims) <= set(dims)]
+
+
+def _part(metric: Metric, origin: str, period: date, dims: dict, values: dict) -> dict:
+    n, total = values["n"], values["total"]
+    if metric.agg == "count":
+        values["total"] = values["value"] = float(n)
+    elif metric.agg in ("sum", "avg", "min", "max"):
+        values["value"] = {
+            "sum": total,
+            "avg": total / n if n and total is not None else None,
+            "min": values["minimum"],
+            "max": values["maximum"],
+        }[metric.agg]
+    elif metric.agg == "ratio":
+        values["value"] = values["num"] / values["den"] if values["den"] else None
+    return {
+        "metric": metric.id,
+        "origin": origin,
+        "period": period,
+        "dims": dims_key(dims),
+    } | values
+
+
+def _local(column: str, timezone: str) -> str:
+    """The wall time of a TIMESTAMPTZ column in the catalog's timezone, as a TIMESTAMP."""
+    if timezone in _UTC_NAMES:
+        return f"make_timestamp(epoch_us({_quote(column)}))"
+    return f"timezone({_literal(timezone)}, {_quote(column)})"
+
+
+def _period_sql(local_time: str, grain: str) -> str:
+    # date_trunc('week') starts ISO weeks, on Monday.
+    return f"CAST(date_trunc('{grain}', {local_time}) AS DATE)"
+
+
+# -- incremental: the periods a changed file covers --------------------------------------
+
+
+def _file_ranges(con, files, keys: list[str], timezone: str, table: str) -> dict[str, dict]:
+    """Each file's first and last period per key, reading its time columns alone."""
+    if not files:
+        return {}
+    times = sorted({k.split("|")[0] for k in keys})
+    params: dict[str, Any] = {"types": dict.fromkeys(times, "TIMESTAMPTZ"), "not_null": times}
+    reads = []
+    for number, group in enumerate(_header_groups(files)):
+        params[f"files{number}"] = [str(f.path) for f in group]
+        locals_ = ", ".join(f"{_local(t, timezone)} AS _t{i}" for i, t in enumerate(times))
+        reads.append(
+            f"SELECT {_FILE_COLUMN} AS _file, {locals_} FROM read_csv($files{number}, "
+            f"types=$types, force_not_null=$not_null, filename='{_FILE_COLUMN}', "
+            "ignore_errors=true)"
+        )
+    spans = []
+    for key in keys:
+        time, grain = key.split("|")
+        period = _period_sql(f"_t{times.index(time)}", grain)
+        spans += [f"min({period})", f"max({period})"]
+    sql = f"SELECT _file, {', '.join(spans)} FROM ({' UNION ALL '.join(reads)}) GROUP BY _file"
+    rels = {str(f.path): f.rel for f in files}
+    ranges: dict[str, dict] = {}
+    for row in _execute(con, sql, params, table).rows:
+        ranges[rels[row[0]]] = {
+            key: (row[1 + 2 * n], row[2 + 2 * n]) if row[1 + 2 * n] else None
+            for n, key in enumerate(keys)
+        }
+    return ranges
+
+
+# -- quarantine --------------------------------------------------------------------------
+
+_REJECTS_SQL = """
+SELECT s.file_path, s.delimiter, s.quote, s.escape, e.line_byte_position, e.column_idx,
+       e.column_name, CAST(e.error_type AS VARCHAR), e.csv_line, e.error_message
+FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id)
+ORDER BY e.column_idx
+"""
+
+
+def _quarantine(con, origins: dict[str, str]) -> list[dict[str, Any]]:
+    """One row per rejected source row: origin, physical line, plain reasons, raw text."""
+    try:
+        rejects = con.execute(_REJECTS_SQL).fetchall()
+    except duckdb.CatalogException:
+        return []  # nothing was scanned, so no reject table exists
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for path, delimiter, quote, escape, position, column, name, kind, text, message in rejects:
+        text = text or ""
+        row = text.lstrip("\r\n")
+        # DuckDB's position may fall on the newline before the row: skip to the row itself.
+        start = max((position or 1) - 1, 0) + len(text) - len(row)
+        entry = found.setdefault((path, start), {"row": row.rstrip("\r\n"), "reasons": []})
+        reason = _reason(kind, name, entry["row"], column, message, (delimiter, quote, escape))
+        if reason not in entry["reasons"]:
+            entry["reasons"].append(reason)
+    starts: dict[str, list[int]] = {}
+    for path, start in found:
+        starts.setdefault(path, []).append(start)
+    lines = {path: _line_numbers(Path(path), offsets) for path, offsets in starts.items()}
+    return [
+        {
+            "origin": origins.get(path, Path(path).name),
+            "line": lines[path][start],
+            "reason": "; ".join(entry["reasons"]),
+            "row": entry["row"],
+        }
+        for (path, start), entry in found.items()
+    ]
+
+
+def _reason(kind, column_name, row, column_idx, message, dialect) -> str:
+    message = message or ""
+    if kind == "CAST":
+        fields = _fields(row, dialect)
+        if column_idx and column_idx <= len(fields):
+            raw = fields[column_idx - 1]
+        else:
+            quoted = re.search(r'Could not convert string "(.*)" to', message)
+            raw = quoted.group(1) if quoted else ""
+        if raw.strip() == "":
+            return f"{column_name} is empty"
+        target = re.search(r"to '([^']+)'", message)
+        return f"{column_name} '{raw}' {_is_not_a(target.group(1) if target else '')}"
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        # DuckDB may report one error per extra field: count the fields of the row itself.
+        counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+        expected, found = counts.groups() if counts else ("?", "?")
+        fields = len(_fields(row, dialect)) or found
+        return f"line has {fields} fields, the header has {expected}"
+    if kind == "UNQUOTED VALUE":
+        return "line has a quote inside an unquoted field; quote the whole field"
+    if kind == "INVALID UNICODE":
+        return "line is not valid UTF-8; export the file as UTF-8"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return "line is longer than the longest line DuckDB reads"
+    return _first_line(message) or str(kind).lower()
+
+
+def _is_not_a(duck_type: str) -> str:
+    if duck_type.startswith("TIMESTAMP") or duck_type == "DATE":
+        return "is not a date or time"
+    if duck_type in ("DOUBLE", "FLOAT") or duck_type.startswith("DECIMAL"):
+        return "is not a number"
+    if "INT" in duck_type:
+        return "is not a whole number"
+    if duck_type == "BOOLEAN":
+        return "is not true or false"
+    return f"is not a valid {duck_type or 'value'}"
+
+
+def _fields(row: str, dialect) -> list[str]:
+    delimiter, quote, escape = (None if v in (None, "", "(empty)") else v for v in dialect)
+    options: dict[str, Any] = {"delimiter": delimiter or ","}
+    if quote is None:
+        options["quoting"] = csv.QUOTE_NONE
+    else:
+        options["quotechar"] = quote
+    if escape is not None and escape != quote:
+        options.update(escapechar=escape, doublequote=False)
+    try:
+        return next(csv.reader(io.StringIO(row, newline=""), **options), [])
+    except csv.Error:
+        return []
+
+
+def _line_numbers(path: Path, starts: list[int]) -> dict[int, int]:
+    """The 1-based physical line at each byte offset (a quoted field may span lines)."""
+    pending = sorted(set(starts))
+    numbers: dict[int, int] = {}
+    newlines = offset = index = 0
+    with path.open("rb") as handle:
+        while index < len(pending) and (chunk := handle.read(1 << 24)):
+            end = offset + len(chunk)
+            while index < len(pending) and pending[index] < end:
+                numbers[pending[index]] = (
+                    newlines + chunk.count(b"\n", 0, pending[index] - offset) + 1
+                )
+                index += 1
+            newlines += chunk.count(b"\n")
+            offset = end
+    numbers.update({start: newlines + 1 for start in pending[index:]})
+    return numbers
+
+
+# -- running queries ---------------------------------------------------------------------
+
+
+@dataclass
+class _Result:
+    columns: list[str]
+    rows: list[tuple]
+
+
+def _set_timezone(con, timezone: str) -> None:
+    try:
+        con.execute(f"SET TimeZone = {_literal(timezone)}")
+    except duckdb.Error:
+        raise SourceError(
+            f"unknown timezone '{timezone}': use an IANA name such as 'Europe/Paris' in "
+            "settings.timezone"
+        ) from None
+
+
+def _execute(con, sql: str, params, table: str) -> _Result:
+    try:
+        cursor = con.execute(sql, params)
+        rows = cursor.fetchall()
+    except duckdb.Error as error:
+        raise SourceError(f"reading '{table}' failed: {_first_line(error)}") from None
+    return _Result(columns=[d[0] for d in cursor.description], rows=rows)
+
+
+class _ProgressTracker:
+    """Reports the share of bytes scanned, polling DuckDB while a scan runs.
+
+    The scan runs on a worker thread so that `progress` is called on the caller's thread.
+    """
+
+    def __init__(self, progress: Progress | None, total_bytes: int):
+        self.progress = progress
+        self.done = 0
+        self.total = max(total_bytes, 1)
+
+    def run(self, con, sql: str, params, size: int, message: str, table: str) -> _Result:
+        if self.progress is None:
+            return _execute(con, sql, params, table)
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["result"] = _execute(con, sql, params, table)
+            except Exception as error:  # handed to the caller's thread and raised there
+                outcome["error"] = error
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        self._report(message, self.done)
+        while worker.is_alive():
+            worker.join(0.5)
+            self._report(message, self.done + max(con.query_progress(), 0) / 100 * size)
+        self.done += size
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    def skip(self, size: int) -> None:
+        self.done += size
+
+    def _report(self, message: str, done: float) -> None:
+        self.progress(message, min(done / self.total, 1.0))
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress("done", 1.0)
+
+
+# -- results -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Accumulator:
+    part_rows: list[dict[str, Any]] = field(default_factory=list)
+    quarantine_rows: list[dict[str, Any]] = field(default_factory=list)
+    supersedes: list[Supersede] = field(default_factory=list)
+    reread: set[str] = field(default_factory=set)
+    rows_read: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_pull(self, state: dict[str, Any]) -> Pull:
+        quarantined = len(self.quarantine_rows)
+        if quarantined:
+            self.notes.append(f"{quarantined} rows quarantined")
+        return Pull(
+            parts=_parts_frame(self.part_rows),
+            quarantine=_quarantine_frame(self.quarantine_rows),
+            supersedes=self.supersedes,
+            reread_origins=sorted(self.reread),
+            state=state,
+            rows_read=self.rows_read + quarantined,
+            notes=self.notes,
+        )
+
+
+def _parts_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    empty = empty_parts()
+    if not rows:
+        return empty
+    frame = pd.DataFrame(rows, columns=list(PART_COLUMNS))
+    frame = frame.sort_values(["metric", "origin", "period", "dims"], kind="stable")
+    frame["last_at"] = pd.to_datetime(frame["last_at"])
+    return frame.astype(empty.dtypes.to_dict()).reset_index(drop=True)
+
+
+def _quarantine_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    empty = empty_quarantine()
+    if not rows:
+        return empty
+    frame = pd.DataFrame(rows, columns=list(empty.columns))
+    frame = frame.sort_values(["origin", "line"], kind="stable").reset_index(drop=True)
+    return frame.astype(empty.dtypes.to_dict())
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(error: BaseException | str) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
