@@ -157,7 +157,9 @@ def run_sync(args: argparse.Namespace) -> int:
         progress.done()
     for record in records:
         if record.ok:
-            quarantined = f", {record.quarantined} rows quarantined" if record.quarantined else ""
+            quarantined = (
+                f", {_plural(record.quarantined, 'row')} quarantined" if record.quarantined else ""
+            )
             print(
                 f"{record.source}: ok — {record.rows_read:,} rows read, {record.parts:,} parts "
                 f"stored{quarantined} ({record.seconds:.1f}s)"
@@ -168,7 +170,10 @@ def run_sync(args: argparse.Namespace) -> int:
     failed = [r for r in records if not r.ok]
     quarantined = sum(r.quarantined or 0 for r in records)
     if quarantined:
-        print(f"{quarantined} rows quarantined: see the Data health page for each row and reason")
+        print(
+            f"{_plural(quarantined, 'row')} quarantined: see the Data health page "
+            f"for each row and its reason"
+        )
     if failed:
         print(f"{len(failed)} of {len(records)} sources failed; their last good values are kept")
     return EXIT_PROBLEMS if failed else EXIT_OK
@@ -296,6 +301,10 @@ class _progress_printer:
     def done(self) -> None:
         if self.tty and self.last:
             print(file=sys.stderr)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _iso_date(text: str) -> date:

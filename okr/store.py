@@ -302,11 +302,12 @@ class StoreWriter:
 
     def source_state(self, source: str) -> tuple[dict[str, Any], dict[str, str]]:
         """The connector state and the metric definitions it was built from."""
-        row = self.connection.execute(
+        rows = self.connection.execute(
             "SELECT state, definitions FROM sources WHERE source = ?", [source]
-        ).fetchone()
-        if row is None:
+        ).fetchall()
+        if not rows:
             return {}, {}
+        row = rows[0]
         return json.loads(row[0] or "{}"), json.loads(row[1] or "{}")
 
     def apply_pull(
@@ -407,7 +408,7 @@ class StoreWriter:
 
     def _next_sync_id(self) -> int:
         return int(
-            self.connection.execute("SELECT coalesce(max(id), 0) + 1 FROM syncs").fetchone()[0]
+            self.connection.execute("SELECT coalesce(max(id), 0) + 1 FROM syncs").fetchall()[0][0]
         )
 
     def _log(self, record: SyncRecord) -> None:
