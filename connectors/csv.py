@@ -62,7 +62,7 @@ class CsvConnector:
         """The header of the first file matching `table`, for the catalog editor's choices."""
         files = self._list_files(table, self._folder())
         with duckdb.connect() as con:
-            return _sniff_columns(con, files[0])
+            return list(_sniff(con, files[0]))
 
     def pull(
         self,
@@ -383,12 +383,13 @@ class _Spec:
 def _resolve(con, source_id: str, metrics: list[Metric], files: list[_File]) -> list[_Spec]:
     """Checks every column and expression against each header layout among `files`."""
     groups = _header_groups(files)
-    first_columns = _sniff_columns(con, groups[0][0])
-    specs = [_spec(metric, first_columns) for metric in metrics]
+    first = _sniff(con, groups[0][0])
+    specs = [_spec(metric, list(first)) for metric in metrics]
     for number, group in enumerate(groups):
-        columns = first_columns if number == 0 else _sniff_columns(con, group[0])
+        sniffed = first if number == 0 else _sniff(con, group[0])
+        columns = list(sniffed)
         _check_columns(source_id, specs, group, columns)
-        _create_shape(con, group[0], specs)
+        _create_shape(con, sniffed, specs)
         for spec in specs:
             _check_expressions(con, source_id, spec, group[0], columns)
     return specs
@@ -422,14 +423,15 @@ def _header_groups(files: list[_File]) -> list[list[_File]]:
     return list(groups.values())
 
 
-def _sniff_columns(con, file: _File) -> list[str]:
+def _sniff(con, file: _File) -> dict[str, str]:
+    """The columns DuckDB finds in `file`, with the types it guesses for them."""
     try:
         found = con.execute(
             "SELECT Columns FROM sniff_csv(?, ignore_errors=true)", [str(file.path)]
         ).fetchall()
     except duckdb.Error as error:
         raise SourceError(f"{file.rel} cannot be read as CSV: {_first_line(error)}") from None
-    return [column["name"] for column in found[0][0]]
+    return {column["name"]: column["type"] for column in found[0][0]}
 
 
 def _check_columns(source_id: str, specs: list[_Spec], group: list[_File], columns) -> None:
@@ -451,14 +453,11 @@ def _check_columns(source_id: str, specs: list[_Spec], group: list[_File], colum
                 )
 
 
-def _create_shape(con, file: _File, specs: list[_Spec]) -> None:
+def _create_shape(con, sniffed: dict[str, str], specs: list[_Spec]) -> None:
     """An empty table with the columns and types a scan sees, to check expressions on."""
-    types, not_null = _typing(specs)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _shape AS SELECT * FROM read_csv($files, "
-        "types=$types, force_not_null=$not_null, ignore_errors=true) LIMIT 0",
-        {"files": [str(file.path)], "types": types, "not_null": not_null},
-    )
+    types = sniffed | _typing(specs)[0]
+    columns = ", ".join(f"{_quote(name)} {kind}" for name, kind in types.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _shape ({columns})")
 
 
 def _check_expressions(con, source_id: str, spec: _Spec, file: _File, columns) -> None:
@@ -669,39 +668,38 @@ def _scan(con, specs, files, timezone, tracker, table) -> _Scanned:
     sql, params = query.sql()
     size = sum(f.size for f in files)
     result = tracker.run(con, sql, params, size, f"{table}: reading {_files(len(files))}", table)
-    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-    gids = {group: query.grouping_id(group) for group in query.sets}
+    by_set: dict[int, list[dict[str, Any]]] = {}
+    for row in result.rows:
+        record = dict(zip(result.columns, row, strict=True))
+        by_set.setdefault(record["_gid"], []).append(record)
+    records_of = {group: by_set.get(query.grouping_id(group), []) for group in query.sets}
     rels = {str(f.path): f.rel for f in files}
     single = None if query.by_file else files[0].rel
 
     def origin(record: dict) -> str:
         return single or rels[record["_file"]]
 
-    first = gids[query.sets[0]]
-    rows = sum(r["_rows"] for r in records if r["_gid"] == first)
     ranges: dict[str, dict[str, Range | None]] = {f.rel: dict.fromkeys(query.keys) for f in files}
     for group in query.sets:
         if group.by_file or single:
             period = f"_p{query.keys.index(group.key)}"
-            for record in (r for r in records if r["_gid"] == gids[group]):
-                day = record[period]
+            for record in records_of[group]:
                 spans = ranges[origin(record)]
-                spans[group.key] = _merge(spans[group.key], (day, day))
-    parts = {}
+                spans[group.key] = _merge(spans[group.key], (record[period], record[period]))
+    parts: dict[str, list[dict[str, Any]]] = {}
     for spec in specs:
         metric, columns = spec.metric, query.part_columns[spec.metric.id]
         period = f"_p{query.keys.index(_key(metric))}"
+        found = parts.setdefault(metric.id, [])
         for group in _sets_of(metric, query):
-            for record in (r for r in records if r["_gid"] == gids[group]):
+            for record in records_of[group]:
                 if not record[columns["n"]]:
                     continue  # the group has rows, but none of this metric's
                 dims = {d: record[f"_d{query.dims.index(d)}"] for d in group.dims}
                 where = origin(record) if metric.additive else ""
                 values = {k: None if c is None else record[c] for k, c in columns.items()}
-                parts.setdefault(metric.id, []).append(
-                    _part(metric, where, record[period], dims, values)
-                )
-    parts = {s.metric.id: parts.get(s.metric.id, []) for s in specs}
+                found.append(_part(metric, where, record[period], dims, values))
+    rows = sum(r["_rows"] for r in records_of[query.sets[0]])
     return _Scanned(parts=parts, ranges=ranges, rows=rows)
 
 

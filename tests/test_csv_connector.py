@@ -420,6 +420,26 @@ def test_files_of_a_glob_with_columns_in_another_order_are_read_by_name(tmp_path
     ]
 
 
+def test_bad_rows_of_files_with_different_layouts_keep_their_own_file(tmp_path):
+    write(tmp_path, "a.csv", "at,score\n2026-07-06 09:00,10\n2026-07-06 10:00,x\n")
+    write(tmp_path, "b.csv", "score,at\ny,2026-07-06 11:00\n\n20,2026-07-06 12:00\nz,soon\n")
+    result = pull(tmp_path, metric("m", "sum", table="*.csv"))
+    assert rows(result.quarantine, "origin", "line", "reason") == [
+        ("a.csv", 3, "score 'x' is not a number"),
+        ("b.csv", 2, "score 'y' is not a number"),
+        ("b.csv", 5, "score 'z' is not a number; at 'soon' is not a date or time"),
+    ]
+    assert rows(result.parts, "origin", "value") == [("a.csv", 10.0), ("b.csv", 20.0)]
+    assert result.rows_read == 5  # two rows in a.csv, three in b.csv: a blank line is no row
+
+
+def test_a_column_missing_from_one_file_of_the_glob_is_named_with_that_file(tmp_path):
+    write(tmp_path, "a.csv", "at,score\n2026-07-06 09:00,10\n")
+    write(tmp_path, "b.csv", "at,points\n2026-07-06 10:00,20\n")
+    with pytest.raises(SourceError, match="value column 'score' is not in b.csv; its columns"):
+        pull(tmp_path, metric("m", "sum", table="*.csv"))
+
+
 def test_empty_and_header_only_files_give_no_parts_and_no_error(tmp_path):
     write(tmp_path, "a.csv", "")
     write(tmp_path, "b.csv", "at,score\n")
