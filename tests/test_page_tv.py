@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-from scenario import synced_scenario, write_scenario
 from streamlit.testing.v1 import AppTest
 
 from okr.store import Store, StoreBusy
+from tests.scenario import synced_scenario, write_scenario
 from ui import state
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +26,7 @@ STALE_COLOR = "#F0B429"
 DRIFT_COLOR = "#FF8A5B"
 FAIL_COLOR = "#FF8A5B"
 SPARK_LINE = "#F4F7FA"
+LEVEL_SIGNS = {">=": "≥", "<=": "≤"}
 SPARK_PACE = "#8392A5"
 
 
@@ -181,6 +183,12 @@ def _objective_html(band: Band, cycle: Cycle | None) -> str:
         tags.append('<span class="tv-tag">continued</span>')
     owner = f'<div class="tv-obj-owner">{_e(objective.owner)}</div>' if objective.owner else ""
     progress = status.progress
+    share = (
+        f'<span class="tv-obj-progress">{format_share(progress)}</span>'
+        '<span class="tv-obj-progress-word">progress</span>'
+        if progress is not None
+        else ""
+    )
     bar = (
         f'<div class="tv-obj-bar"><span style="width:{progress * 100:.1f}%;'
         f'background:{_color(status.status)}"></span></div>'
@@ -190,9 +198,7 @@ def _objective_html(band: Band, cycle: Cycle | None) -> str:
     return (
         f'<div class="tv-objective" style="--c:{_color(status.status)}">'
         f'<div class="tv-obj-title">{_e(objective.title)}</div>{owner}'
-        f'<div class="tv-obj-status">{_chip(status.status)}'
-        f'<span class="tv-obj-progress">{format_share(progress)}</span>'
-        f'<span class="tv-obj-progress-word">progress</span>{"".join(tags)}</div>{bar}</div>'
+        f'<div class="tv-obj-status">{_chip(status.status)}{share}{"".join(tags)}</div>{bar}</div>'
     )
 
 
@@ -200,15 +206,16 @@ def _tile_html(item: KRReport, as_of: date) -> str:
     kr, s, metric = item.kr, item.status, item.metric
     stale = s.stale or item.source_failing
     badges = []
+    when = f" · data from {_day(s.data_as_of)}" if s.data_as_of else ""
     if item.source_failing:
-        badges.append(_badge("⚠ Source failing", FAIL_COLOR))
-    if s.stale:
-        when = f" · data from {_day(s.data_as_of)}" if s.data_as_of else ""
+        # A failing source makes the KR stale too: one badge says both.
+        badges.append(_badge(f"⚠ Source failing{when}", FAIL_COLOR))
+    elif s.stale:
         badges.append(_badge(f"◷ Stale{when}", STALE_COLOR))
     if s.drifting:
         badges.append(_badge("↘ Drifting", DRIFT_COLOR))
     if kr.level is not None:
-        target = f"hold {kr.level} {format_value(kr.target, metric)}"
+        target = f"hold {LEVEL_SIGNS[kr.level]} {format_value(kr.target, metric)}"
     else:
         target = f"target {format_value(kr.target, metric)}"
     return (
@@ -217,11 +224,22 @@ def _tile_html(item: KRReport, as_of: date) -> str:
         f'<div class="tv-tile-top">{_chip(s.status)}{"".join(badges)}</div>'
         f'<div class="tv-kr-title">{_e(kr.title)}</div>'
         f'<div class="tv-figure"><div class="tv-numbers">'
-        f'<div class="tv-value">{_e(format_value(s.current, metric))}</div>'
+        f'<div class="tv-value{"" if s.current is not None else " tv-value-none"}">'
+        f"{_value_html(format_value(s.current, metric))}</div>"
         f'<div class="tv-target">{_e(target)}</div></div>'
         f"{_spark_svg(sparkline(item, as_of), s.status)}</div>"
         f"{_gauge_html(item)}</article>"
     )
+
+
+def _value_html(text: str) -> str:
+    """A value with its unit word set smaller ('79.4 points' → 79.4 + 'points'), so the
+    number carries the tile; symbols such as % and € stay with the number."""
+    match = _UNIT_WORD.match(text)
+    if not match:
+        return _e(text)
+    number, unit = match.groups()
+    return f'{_e(number)}<span class="tv-unit">{_e(unit)}</span>'
 
 
 def _gauge_html(item: KRReport) -> str:
@@ -303,7 +321,7 @@ def _footer_html(footer: Footer) -> str:
             f'<div class="tv-pager"><span class="tv-page-words">Page {footer.page_number} '
             f'of {footer.page_count}</span><span class="tv-dots">{dots}</span></div>'
         )
-    return f'<footer class="tv-foot"><div class="tv-notes">{scope}{"".join(notes)}</div>{pager}</footer>'
+    return f'<div class="tv-foot"><div class="tv-notes">{scope}{"".join(notes)}</div>{pager}</div>'
 
 
 def _empty_html(title: str, hint: str) -> str:
@@ -345,6 +363,9 @@ def _luminance(color: str) -> float:
     channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+_UNIT_WORD = re.compile(r"^(.*\d)\s+([^\d\s].*)$")
 
 
 def _day(day: date) -> str:
@@ -416,10 +437,11 @@ html, body, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"], [
 /* board */
 .tv-board {
   flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; gap: calc(1.2 * var(--u));
+  justify-content: center;
 }
 .tv-band {
-  flex: 1 1 0; min-height: 0; max-height: calc(var(--rows) * 30 * var(--u));
-  display: grid; grid-template-columns: calc(38 * var(--u)) minmax(0, 1fr); gap: calc(1.2 * var(--u));
+  flex: 1 1 0; min-height: 0; max-height: calc(var(--rows) * 26 * var(--u));
+  display: grid; grid-template-columns: calc(34 * var(--u)) minmax(0, 1fr); gap: calc(1.2 * var(--u));
 }
 .tv-objective {
   min-height: 0; overflow: hidden; display: flex; flex-direction: column; justify-content: center;
@@ -474,11 +496,12 @@ html, body, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"], [
   display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;
 }
 .tv-figure { min-height: 0; display: flex; align-items: flex-end; gap: calc(1.6 * var(--u)); }
-.tv-numbers { flex: 0 0 auto; display: flex; flex-direction: column; justify-content: flex-end; }
+.tv-numbers { flex: 0 1 auto; min-width: 0; display: flex; flex-wrap: wrap; align-items: baseline; column-gap: calc(1 * var(--u)); }
 .tv-value { font-size: calc(5.2 * var(--u)); font-weight: 700; line-height: 1; letter-spacing: -0.02em; white-space: nowrap; }
-.tv-target { font-size: calc(1.9 * var(--u)); color: var(--muted); margin-top: calc(0.4 * var(--u)); white-space: nowrap; }
-.tv-is-stale .tv-value { color: var(--muted); }
-.tv-spark { flex: 1 1 0; min-width: 0; width: 0; height: calc(6.4 * var(--u)); align-self: flex-end; object-fit: fill; }
+.tv-unit { font-size: 0.42em; font-weight: 600; letter-spacing: 0; margin-left: 0.18em; color: var(--muted); }
+.tv-target { font-size: calc(2 * var(--u)); color: var(--muted); white-space: nowrap; }
+.tv-is-stale .tv-value, .tv-value-none { color: var(--muted); }
+.tv-spark { flex: 1 1 0; min-width: calc(10 * var(--u)); width: 0; height: calc(5.4 * var(--u)); align-self: flex-end; object-fit: fill; }
 .tv-spark-none { flex: 1 1 auto; }
 .tv-gauge { display: flex; align-items: center; gap: calc(1.2 * var(--u)); }
 .tv-bar {
@@ -500,7 +523,11 @@ html, body, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"], [
 }
 .tv-notes { display: flex; gap: calc(2 * var(--u)); min-width: 0; overflow: hidden; white-space: nowrap; }
 .tv-notice { color: #F0B429; overflow: hidden; text-overflow: ellipsis; }
-.tv-notice::before { content: "ⓘ "; }
+.tv-notice::before {
+  content: "i"; display: inline-flex; align-items: center; justify-content: center;
+  width: 1.25em; height: 1.25em; margin-right: 0.45em; border: 2px solid currentColor; border-radius: 50%;
+  font-size: 0.8em; font-weight: 700; vertical-align: 0.1em;
+}
 .tv-pager { display: flex; align-items: center; gap: calc(1.2 * var(--u)); flex: 0 0 auto; }
 .tv-page-words { font-size: calc(2 * var(--u)); font-weight: 600; color: var(--text); }
 .tv-dots { display: flex; gap: calc(0.7 * var(--u)); }
