@@ -1,0 +1,1 @@
+"""Benchmarks of okr against a floor and a peer measured in the same run: `make bench`."""

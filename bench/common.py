@@ -1,0 +1,225 @@
+"""How contenders are measured: each in its own process, timed inside, peak memory outside.
+
+The parent side (`measure`, `measure_command`) uses the standard library only, so the
+benchmark driver itself never loads DuckDB or pandas and no contender's memory bleeds into
+another's. The child side (`Stopwatch`) times the work alone, after imports and setup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+CHILD_TIMEOUT_SECONDS = 900
+
+
+class BenchError(Exception):
+    """A contender failed or a benchmark could not be prepared; the message says why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The sizes and repetitions of one benchmark run (see `bench/run.py --help`)."""
+
+    rows: int  # events in the CSV export
+    sql_rows: int  # events in the PostgreSQL table
+    seed: int
+    repeat: int  # runs per contender; the best time and the median peak are kept
+    slow_repeat: int  # runs of the slow contenders (the pandas peer, the PostgreSQL scenario)
+
+
+@dataclass
+class Measurement:
+    """Repeated runs of one contender: seconds and peak resident memory of each run."""
+
+    contender: str
+    seconds: list[float] = field(default_factory=list)
+    peaks_mb: list[float] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mb(self) -> float:
+        return statistics.median(self.peaks_mb)
+
+
+@dataclass
+class Goal:
+    """One goal of the issue: what it asks, what was measured, and whether it holds."""
+
+    text: str
+    measured: str
+    met: bool | None  # None: could not be judged in this run
+
+
+@dataclass
+class ScenarioResult:
+    """What one scenario prints: its contenders (the floor first), goals and notes."""
+
+    key: str
+    title: str
+    setup: str
+    rows: list[Measurement] = field(default_factory=list)
+    floor: str | None = None  # the contender every ratio is taken against
+    goals: list[Goal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: str | None = None
+    # How to run the okr contender again under a profiler: module, function, arguments, env.
+    okr_call: dict[str, Any] | None = None
+
+    def ratio(self, row: Measurement) -> tuple[float | None, float | None]:
+        """(time, peak memory) of `row` as multiples of the floor's."""
+        floor = next((r for r in self.rows if r.contender == self.floor), None)
+        if floor is None:
+            return None, None
+        return row.best / floor.best, row.peak_mb / floor.peak_mb
+
+    def measurement(self, contender: str) -> Measurement:
+        return next(r for r in self.rows if r.contender == contender)
+
+
+# -- parent side --------------------------------------------------------------------------
+
+
+def say(message: str) -> None:
+    """Progress on stderr, so that the table on stdout stays clean."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def measure(
+    label: str,
+    module: str,
+    function: str,
+    *,
+    repeat: int = 1,
+    env: dict[str, str] | None = None,
+    **arguments: Any,
+) -> Measurement:
+    """Runs `bench.<module>.<function>(**arguments)` `repeat` times, each in a new process.
+
+    The function returns a dict with `seconds` (timed by a `Stopwatch`) and any details;
+    the details of the last run are kept.
+    """
+    result = Measurement(label)
+    for attempt in range(repeat):
+        say(f"  {label}: run {attempt + 1} of {repeat}")
+        with tempfile.TemporaryDirectory(prefix="okr-bench-") as scratch:
+            out = Path(scratch) / "result.json"
+            argv = [sys.executable, "-m", "bench.child", module, function]
+            argv += [json.dumps(arguments, default=str), str(out)]
+            _, peak_mb = _run(argv, env, what=f"{label} ({module}.{function})")
+            reported = json.loads(out.read_text())
+        result.seconds.append(reported.pop("seconds"))
+        result.peaks_mb.append(peak_mb)
+        result.details = reported
+        say(f"    {result.seconds[-1]:.3f} s, peak {peak_mb:.0f} MB")
+    return result
+
+
+def call(module: str, function: str, *, env: dict[str, str] | None = None, **arguments: Any):
+    """Runs `bench.<module>.<function>(**arguments)` in a new process; returns its result."""
+    with tempfile.TemporaryDirectory(prefix="okr-bench-") as scratch:
+        out = Path(scratch) / "result.json"
+        argv = [sys.executable, "-m", "bench.child", module, function]
+        _run(
+            [*argv, json.dumps(arguments, default=str), str(out)], env, what=f"{module}.{function}"
+        )
+        return json.loads(out.read_text())
+
+
+def measure_command(
+    label: str, argv: list[str], *, repeat: int = 1, env: dict[str, str] | None = None
+) -> Measurement:
+    """Runs an external command `repeat` times: wall time from start to exit, peak memory."""
+    result = Measurement(label)
+    for attempt in range(repeat):
+        say(f"  {label}: run {attempt + 1} of {repeat}")
+        seconds, peak_mb = _run(argv, env, what=label)
+        result.seconds.append(seconds)
+        result.peaks_mb.append(peak_mb)
+        say(f"    {seconds:.3f} s, peak {peak_mb:.0f} MB")
+    return result
+
+
+def _run(argv: list[str], env: dict[str, str] | None, *, what: str) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one process, read from its own rusage by wait4.
+
+    The process's output is kept aside and shown only if it fails.
+    """
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        pid = os.posix_spawn(
+            argv[0] if os.path.isabs(argv[0]) else _which(argv[0]),
+            argv,
+            {**os.environ, **(env or {})},
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, errors.fileno(), 1),
+                (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+            ],
+        )
+        deadline = started + CHILD_TIMEOUT_SECONDS
+        while True:
+            waited, status, usage = os.wait4(pid, os.WNOHANG)
+            if waited:
+                break
+            if time.perf_counter() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.wait4(pid, 0)
+                raise BenchError(f"{what} ran longer than {CHILD_TIMEOUT_SECONDS} s; stopped it")
+            time.sleep(0.01)
+        seconds = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace").strip().splitlines()[-15:]
+            raise BenchError(f"{what} exited with {code}:\n    " + "\n    ".join(tail))
+    # Linux reports ru_maxrss in KiB.
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _which(program: str) -> str:
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(folder) / program
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise BenchError(f"{program} is not installed or not on PATH; install it to run this step")
+
+
+# -- child side ---------------------------------------------------------------------------
+
+
+class Stopwatch:
+    """Times the block it wraps; notes the process's resident memory before it started."""
+
+    def __enter__(self) -> Stopwatch:
+        self.rss_before_mb = resident_peak_mb()
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+
+    def result(self, **details: Any) -> dict[str, Any]:
+        return {"seconds": self.seconds, "rss_before_mb": round(self.rss_before_mb, 1), **details}
+
+
+def resident_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
