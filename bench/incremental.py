@@ -1,0 +1,112 @@
+"""Scenario 2, incremental sync: one new day arrives as a new export file.
+
+The store is first synced with the full export alone; then the next day's file is added to
+the folder and `okr.sync.sync` runs again, each time from a copy of that first store. The
+reference is the full sync's time (scenario 1's best when it ran in the same benchmark).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from bench import csv_sync, events
+from bench.common import Goal, Measurement, ScenarioResult, Settings, Stopwatch, measure, say
+
+SHARE_GOAL = 0.05
+
+
+def run(settings: Settings, full_sync: Measurement | None = None) -> ScenarioResult:
+    export = events.export(settings.rows, settings.seed)
+    day = events.next_day(settings.rows, settings.seed)
+    day_rows = max(settings.rows // events.DAYS, 1)
+    result = ScenarioResult(
+        key="incremental",
+        title="2. Incremental sync",
+        setup=f"a new file of {day_rows:,} events (one day) beside the {settings.rows:,}-event export",
+    )
+    say(f"{result.title}: {result.setup}")
+    work = events.folder(settings.rows, settings.seed) / "incremental"
+    shutil.rmtree(work, ignore_errors=True)
+    source = work / "source"
+    source.mkdir(parents=True)
+    _link(export, source / export.name)
+    catalog = csv_sync.catalog_for(work, source)
+    first = measure("okr sync, full export", "csv_sync", "okr_sync", catalog=str(catalog))
+    before = work / "before.duckdb"
+    shutil.copyfile(work / "store.duckdb", before)
+    _link(day, source / day.name)
+    if full_sync is not None:
+        full_sync = Measurement("okr sync, full export (scenario 1)", **_fields(full_sync))
+        result.rows.append(full_sync)
+        result.notes.append(f"the full sync before the new day took {first.best:.2f} s here")
+    else:
+        full_sync = first
+        result.rows.append(first)
+    result.floor = full_sync.contender
+    # Profiling reruns the incremental sync against the same first store.
+    result.okr_call = {
+        "module": "incremental",
+        "function": "okr_incremental_sync",
+        "catalog": str(catalog),
+        "before": str(before),
+    }
+    incremental = measure(
+        "okr sync, one new day",
+        "incremental",
+        "okr_incremental_sync",
+        repeat=settings.repeat,
+        catalog=str(catalog),
+        before=str(before),
+    )
+    result.rows.append(incremental)
+    share = incremental.best / full_sync.best
+    result.goals.append(
+        Goal(
+            f"incremental sync time <= {SHARE_GOAL:.0%} of the full sync's",
+            f"{share:.1%} ({incremental.best:.3f} s of {full_sync.best:.2f} s)",
+            share <= SHARE_GOAL,
+        )
+    )
+    rows_read = incremental.details["rows_read"]
+    result.notes.append(
+        f"the incremental sync read {rows_read:,} rows (the new file has {day_rows:,}); "
+        f"its notes: {incremental.details['notes']}"
+    )
+    if rows_read != day_rows:
+        result.notes.append("UNEXPECTED: the incremental sync read rows beyond the new file")
+    return result
+
+
+def _fields(measurement: Measurement) -> dict:
+    return {
+        "seconds": measurement.seconds,
+        "peaks_mb": measurement.peaks_mb,
+        "details": measurement.details,
+    }
+
+
+def _link(target: Path, link: Path) -> None:
+    """The export appears in the source folder without a copy of its bytes."""
+    try:
+        os.link(target, link)
+    except OSError:
+        link.symlink_to(target)
+
+
+# -- contender -------------------------------------------------------------------------------
+
+
+def okr_incremental_sync(catalog: str, before: str) -> dict:
+    from okr.catalog import load_catalog
+    from okr.store import Store
+    from okr.sync import sync
+
+    loaded = load_catalog(catalog)
+    store = loaded.settings.store
+    csv_sync.remove_store(store)
+    shutil.copyfile(before, store)
+    with Stopwatch() as watch:
+        records = sync(loaded)
+    return watch.result(**csv_sync.sync_outcome(records, Store(store)))
