@@ -191,16 +191,21 @@ def _no_data(kr, name, status, as_of, value) -> str:
 
 def _level(kr, name, status, value, label) -> str:
     rule = f"{_level_words(kr)} {value(kr.target)}"
+    if status.status in ("achieved", "missed"):
+        where = "within its level" if status.status == "achieved" else "outside its level"
+        held = (
+            f"; it held the level in {format_share(status.progress)} of its periods"
+            if status.progress is not None
+            else ""
+        )
+        return (
+            f"{name} ended the cycle at {value(status.current)}, {where} of {rule}{held}: {label}."
+        )
     held = (
         f" (held in {format_share(status.progress)} of its periods so far)"
         if status.progress is not None
         else ""
     )
-    if status.status in ("achieved", "missed"):
-        verb = "held" if status.status == "achieved" else "did not hold"
-        return (
-            f"{name} ended the cycle at {value(status.current)} and {verb} {rule}{held}: {label}."
-        )
     holds = "holding the level" if status.status == "on_track" else "not holding the level"
     return f"{name} must stay {rule}; it is {value(status.current)}, {holds}{held}: {label}."
 

@@ -158,7 +158,11 @@ def numbers(item: KRReport, as_of: date) -> None:
         gap = status.gap
         cards = [
             ("Current", value(status.current), f"read as {kr.measure}"),
-            ("Expected now", value(status.expected), "on the pace line today"),
+            (
+                "Expected now",
+                value(status.expected),
+                "at the end of its window" if as_of > kr.end else "on the pace line today",
+            ),
             ("Baseline", value(status.baseline), f"at {format_day(kr.start)}"),
             ("Target", value(kr.target), f"by {format_day(kr.end)}"),
             ("Forecast at end", value(forecast.value), spread),
@@ -178,7 +182,11 @@ def numbers(item: KRReport, as_of: date) -> None:
         f'<div class="okr-number-hint">{html.escape(hint)}</div></div>'
         for label, shown, hint in cards
     )
-    st.html(f'<div class="okr-numbers">{tiles}</div>')
+    per_row = len(cards) if len(cards) <= 5 else (len(cards) + 1) // 2
+    st.html(
+        f'<div class="okr-numbers" style="grid-template-columns:repeat({per_row}, minmax(0, 1fr))">'
+        f"{tiles}</div>"
+    )
 
 
 def shown_path(path: Path | None, folder: Path) -> str:

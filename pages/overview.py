@@ -107,7 +107,7 @@ if not shown:
 
 titles = {o.id: o.title for o in catalog.objectives}
 for group in rows.group_by_cycle(shown, today):
-    st.subheader(group.label, anchor=False)
+    st.subheader(group.title, anchor=False)
     st.caption(rows.cycle_caption(group, today))
     cards = "".join(
         rows.objective_html(item, titles.get(item.objective.parent or ""))

@@ -128,7 +128,7 @@ def trajectory_figure(
                 line={"color": PACE_COLOR, "width": 2, "dash": "dash"},
                 marker={"size": 7, "symbol": "diamond"},
                 text=[format_value(value, metric) for _, value in knots],
-                hovertemplate="Pace %{x|%b %-d}: %{text}<extra></extra>",
+                hovertemplate="Pace %{x|%-d %b}: %{text}<extra></extra>",
             )
         )
     if forecast_line:
@@ -141,7 +141,7 @@ def trajectory_figure(
                 line={"color": FORECAST_COLOR, "width": 2, "dash": "dot"},
                 marker={"size": [0, 8]},
                 text=[format_value(value, metric) for _, value in forecast_line],
-                hovertemplate="Forecast %{x|%b %-d}: %{text}<extra></extra>",
+                hovertemplate="Forecast %{x|%-d %b}: %{text}<extra></extra>",
             )
         )
     if points:
@@ -154,7 +154,7 @@ def trajectory_figure(
                 line={"color": INK, "width": 2.5},
                 marker={"size": 5},
                 text=[format_value(value, metric) for _, value in points],
-                hovertemplate="%{x|%b %-d, %Y}: %{text}<extra></extra>",
+                hovertemplate="%{x|%-d %b %Y}: %{text}<extra></extra>",
             )
         )
     figure.add_trace(
@@ -241,14 +241,16 @@ def _add_band(figure, name, inner, outer, fill) -> None:
 
 
 def _annotate(figure, kr, metric, as_of, y_high) -> None:
+    # The label sits on the side of the line with more room, so it is never cut off.
+    late = (as_of - kr.start).days > (kr.end - kr.start).days / 2
     figure.add_annotation(
         x=as_of,
         y=y_high,
         text="Today",
         showarrow=False,
-        xanchor="left",
+        xanchor="right" if late else "left",
         yanchor="top",
-        xshift=4,
+        xshift=-4 if late else 4,
         font={"size": 12, "color": INK},
     )
     figure.add_annotation(
@@ -279,7 +281,12 @@ def _layout(figure, kr, metric, as_of, y_range, height, values) -> None:
             "title": None,
             "traceorder": "reversed",
         },
-        xaxis={"range": [first - pad, last + pad], "showgrid": False, "title": None},
+        xaxis={
+            "range": [first - pad, last + pad],
+            "showgrid": False,
+            "title": None,
+            "tickformat": "%-d %b",
+        },
         yaxis={
             "range": list(y_range),
             "title": None if as_shares or not metric.unit else metric.unit,

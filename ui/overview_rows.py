@@ -35,10 +35,18 @@ HEADLINE_ORDER = (
 
 @dataclass(frozen=True)
 class CycleGroup:
+    """Objectives sharing a cycle. `label` is the cycle as the catalog and the filter name
+    it (2026-Q3, or the window in ISO dates); `title` is how the page heads it."""
+
     label: str
     start: date
     end: date
     objectives: tuple[ObjectiveReport, ...]
+    named: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.label if self.named else window_words(self.start, self.end)
 
 
 def filter_objectives(
@@ -70,6 +78,7 @@ def group_by_cycle(objectives: Sequence[ObjectiveReport], today: date) -> list[C
             start=min(item.objective.start for item in items),
             end=max(item.objective.end for item in items),
             objectives=tuple(items),
+            named=items[0].objective.cycle is not None,
         )
         for label, items in groups.items()
     ]
@@ -98,18 +107,24 @@ def tag_options(objectives: Sequence[ObjectiveReport]) -> list[str]:
     return [ALL_TAGS, *tags]
 
 
+def window_words(start: date, end: date) -> str:
+    """'1 Jul – 30 Sep 2026' (the year once when both ends share it)."""
+    if start.year == end.year:
+        return f"{start.day} {start:%b} – {format_day(end)}"
+    return f"{format_day(start)} – {format_day(end)}"
+
+
 def cycle_caption(group: CycleGroup, today: date) -> str:
-    """'1 Jul – 30 Sep 2026 · 46 days left' (or 'starts in …', 'ended')."""
-    window = f"{format_day(group.start)} – {format_day(group.end)}"
-    if group.start.year == group.end.year:
-        window = f"{group.start.day} {group.start:%b} – {format_day(group.end)}"
+    """'1 Jul – 30 Sep 2026 · 46 days left' (or 'starts in …', 'ended'); a cycle headed by
+    its window already says it, so its caption only says where it stands."""
+    window = f"{window_words(group.start, group.end)} · " if group.named else ""
     if today < group.start:
         days = (group.start - today).days
-        return f"{window} · starts in {days} day{'s' if days != 1 else ''}"
+        return f"{window}starts in {days} day{'s' if days != 1 else ''}"
     if today > group.end:
-        return f"{window} · ended"
+        return f"{window}ended"
     days = (group.end - today).days
-    return f"{window} · {days} day{'s' if days != 1 else ''} left"
+    return f"{window}{days} day{'s' if days != 1 else ''} left"
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -119,11 +134,12 @@ OVERVIEW_CSS = (
     + """
 .okr-headline { display: flex; flex-wrap: wrap; gap: 0.75rem; margin: 0.25rem 0 0.5rem; }
 .okr-stat { border: 1px solid rgba(128, 128, 128, 0.25); border-radius: 0.6rem;
-  padding: 0.55rem 0.9rem; min-width: 7.5rem; }
+  padding: 0.5rem 0.8rem; min-width: 6.4rem; }
+.okr-confidence { min-width: 9rem; margin-right: 0.6rem; border-width: 2px; }
 .okr-stat-number { font-size: 1.9rem; font-weight: 700; line-height: 1.1;
   font-variant-numeric: tabular-nums; }
 .okr-stat-label { margin-top: 0.3rem; font-size: 0.85rem; }
-.okr-stat-hint { font-size: 0.75rem; opacity: 0.65; margin-top: 0.2rem; max-width: 15rem; }
+.okr-stat-hint { font-size: 0.72rem; opacity: 0.65; margin-top: 0.15rem; max-width: 11rem; }
 .okr-grid { display: grid; align-items: center; column-gap: 1rem;
   grid-template-columns: minmax(0, 1fr) 9rem 10rem 11rem 7.5rem; }
 .okr-columns { font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em;
@@ -135,8 +151,9 @@ OVERVIEW_CSS = (
 .okr-meta { font-size: 0.8rem; opacity: 0.65; }
 .okr-kr { padding: 0.45rem 1rem; border-top: 1px solid rgba(128, 128, 128, 0.15);
   min-height: 2.4rem; }
-.okr-kr-title a { color: inherit; text-decoration: none; font-weight: 500; }
-.okr-kr-title a:hover { text-decoration: underline; }
+.okr-kr-title a { color: inherit; font-weight: 500; text-decoration: underline;
+  text-decoration-color: rgba(128, 128, 128, 0.45); text-underline-offset: 3px; }
+.okr-kr-title a:hover { text-decoration-color: currentColor; }
 .okr-value { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .okr-value b { font-weight: 650; }
 .okr-status { display: flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; }
@@ -145,8 +162,18 @@ OVERVIEW_CSS = (
 
 
 def headline_html(counts: dict[str, int], confidence: float | None, total: int) -> str:
-    """Cards with the number of KRs per status and the confidence score."""
-    cards = []
+    """The confidence score, then a card with the number of KRs of each status."""
+    hint = (
+        "The share of key results on track or achieved minus the share off track or missed; "
+        "at risk counts zero, not started and no data are left out."
+    )
+    cards = [
+        f'<div class="okr-stat okr-confidence" title="{html.escape(hint)}">'
+        f'<div class="okr-stat-number">{format_confidence(confidence)}</div>'
+        f'<div class="okr-stat-label"><b>Confidence</b></div>'
+        f'<div class="okr-stat-hint">% on track − % off track<br>over {total} '
+        f"key result{'s' if total != 1 else ''}</div></div>"
+    ]
     for status in HEADLINE_ORDER:
         count = counts.get(status, 0)
         if count == 0 and status not in HEADLINE_STATUSES:
@@ -156,17 +183,6 @@ def headline_html(counts: dict[str, int], confidence: float | None, total: int) 
             f'<div class="okr-stat-number">{count}</div>'
             f'<div class="okr-stat-label">{status_chip_html(status, "0.8rem")}</div></div>'
         )
-    hint = (
-        "share of key results on track or achieved, minus the share off track or missed "
-        "(at risk counts zero; not started and no data are left out)"
-    )
-    cards.append(
-        f'<div class="okr-stat" title="{html.escape(hint)}">'
-        f'<div class="okr-stat-number">{format_confidence(confidence)}</div>'
-        f'<div class="okr-stat-label"><b>Confidence</b> of {total} key result'
-        f"{'s' if total != 1 else ''}</div>"
-        f'<div class="okr-stat-hint">% on track − % off track</div></div>'
-    )
     return f'<div class="okr-headline">{"".join(cards)}</div>'
 
 
@@ -223,7 +239,8 @@ def kr_row_html(item: KRReport) -> str:
         badges.append(DRIFTING_BADGE)
     label = STATUS_LABELS.get(status.status, status.status)
     trend = f"{kr.title}: {label}, {len(item.points)} values"
-    progress = progress_bar_html(status.progress, pace_share(status), status.status)
+    pace = None if status.status == "not_started" else pace_share(status)
+    progress = progress_bar_html(status.progress, pace, status.status)
     return (
         f'<div class="okr-grid okr-kr" data-kr="{html.escape(kr.id)}">'
         f'<div class="okr-kr-title"><a href="{html.escape(link)}" target="_self">'
