@@ -93,7 +93,7 @@ def test_write_demo_returns_the_catalog_path_and_stays_small_and_fast(tmp_path):
     assert catalog == tmp_path / "metrics.yml"
     size = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
     assert size < 4_000_000
-    assert elapsed < 5
+    assert elapsed < 10  # about 0.6 s on an idle machine; generous for a loaded one
 
 
 def test_writing_the_demo_again_replaces_the_exports_of_an_earlier_day(tmp_path):
@@ -250,3 +250,86 @@ def test_lead_time_over_the_trailing_28_days_is_just_behind_pace(demo):
     )[0]
     designed = 52 + (24 - 52) * (TAU - 0.03)  # 35.917
     assert mean == pytest.approx(designed, abs=0.01)
+
+
+# The whole pipeline: write the demo, sync it, judge every key result.
+
+DESIGNED_STATES = {
+    "nps": "on_track",
+    "arr-booked": "at_risk",
+    "win-rate": "off_track",
+    "csat-emea": "on_track",
+    "first-response": "achieved",
+    "activation-7d": "on_track",
+    "invites": "no_data",
+    "uptime": "on_track",
+    "lead-time": "on_track",
+    "change-failure": "at_risk",
+    "playbook-win-rate": "achieved",
+    "playbook-arr": "missed",
+    "deploys-per-week": "not_started",
+    "lead-time-next": "not_started",
+}
+
+
+def synced(folder: Path, today: date):
+    """Write the demo into `folder`, sync every source, and judge it at `today`."""
+    from okr.report import evaluate
+    from okr.store import Store
+    from okr.sync import sync
+
+    catalog = load_catalog(write_demo(folder, today))
+    records = sync(catalog)
+    return records, evaluate(catalog, Store(catalog.settings.store), today)
+
+
+@pytest.fixture(scope="module")
+def synced_today(tmp_path_factory):
+    return synced(tmp_path_factory.mktemp("synced"), TODAY)
+
+
+def assert_every_designed_state(records, report, today: date) -> None:
+    assert [(r.source, r.error) for r in records if not r.ok] == []
+    assert sum(r.quarantined or 0 for r in records) == len(broken_rows(today))
+    krs = {item.id: item.status for item in report.key_results()}
+    assert {kr_id: status.status for kr_id, status in krs.items()} == DESIGNED_STATES
+    assert {kr_id for kr_id, status in krs.items() if status.stale} == {"nps"}
+    assert {kr_id for kr_id, status in krs.items() if status.drifting} == {
+        "arr-booked",
+        "win-rate",
+        "lead-time",
+        "change-failure",
+    }
+    objectives = {item.id: item.status.status for item in report.objectives}
+    assert objectives == {
+        "customer-love": "off_track",
+        "support-cx": "on_track",
+        "activation": "on_track",
+        "reliability": "at_risk",
+        "sales-playbook": "missed",
+        "smaller-changes": "not_started",
+    }
+
+
+def test_the_synced_demo_shows_every_designed_state(synced_today):
+    assert_every_designed_state(*synced_today, TODAY)
+
+
+def test_the_synced_demo_shows_every_designed_state_late_in_another_quarter(tmp_path):
+    # 2027-09-10: day 71 of 91 in 2027-Q3, with 2027-Q2 before it and 2027-Q4 after.
+    assert_every_designed_state(*synced(tmp_path, date(2027, 9, 10)), date(2027, 9, 10))
+
+
+def test_the_synced_demo_reads_the_designed_numbers_on_2026_11_25(synced_today):
+    _, report = synced_today
+    status = {item.id: item.status for item in report.key_results()}
+    assert status["csat-emea"].current == pytest.approx(78 + 10 * (TAU + 0.04), abs=0.05)
+    assert status["csat-emea"].gap == pytest.approx(0.04, abs=0.005)
+    assert status["arr-booked"].current == pytest.approx(521_270)
+    assert status["arr-booked"].gap == pytest.approx(-0.17, abs=0.001)
+    assert status["lead-time"].gap == pytest.approx(-0.03, abs=0.001)
+    assert status["uptime"].current == pytest.approx(99.95627, abs=1e-5)
+    assert status["playbook-arr"].current == pytest.approx(780_000)
+    assert status["playbook-arr"].progress == pytest.approx(780 / 900)
+    assert status["nps"].data_as_of == date(2026, 11, 18)
+    assert status["invites"].current is None
