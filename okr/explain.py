@@ -192,14 +192,15 @@ def _no_data(kr, name, status, as_of, value) -> str:
 def _level(kr, name, status, value, label) -> str:
     rule = f"{_level_words(kr)} {value(kr.target)}"
     if status.status in ("achieved", "missed"):
-        where = "within its level" if status.status == "achieved" else "outside its level"
+        verb = "holding" if status.status == "achieved" else "breaking"
         held = (
-            f"; it held the level in {format_share(status.progress)} of its periods"
+            f"; it held it in {format_share(status.progress)} of its periods"
             if status.progress is not None
             else ""
         )
         return (
-            f"{name} ended the cycle at {value(status.current)}, {where} of {rule}{held}: {label}."
+            f"{name} ended the cycle at {value(status.current)}, {verb} its level ({rule})"
+            f"{held}: {label}."
         )
     held = (
         f" (held in {format_share(status.progress)} of its periods so far)"

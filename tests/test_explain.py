@@ -182,8 +182,8 @@ def test_a_finished_level_kr_that_held_is_achieved():
     points = [(day(10), 1.5), (day(100), 1.8)]  # both held
     text, _, _ = sentence(kr, 120, 1.8, baseline=None, points=points)
     assert text == (
-        "CSAT ended the cycle at 1.80 points, within its level of at or below 2 points; "
-        "it held the level in 100% of its periods: achieved."
+        "CSAT ended the cycle at 1.80 points, holding its level (at or below 2 points); "
+        "it held it in 100% of its periods: achieved."
     )
 
 
@@ -192,8 +192,8 @@ def test_a_finished_level_kr_outside_its_level_is_missed():
     points = [(day(10), 99.6), (day(50), 99.7), (day(100), 99.1)]  # 2 of 3 held
     text, _, _ = sentence(kr, 120, 99.1, baseline=None, points=points)
     assert text == (
-        "CSAT ended the cycle at 99.1 points, outside its level of at or above 99.5 points; "
-        "it held the level in 67% of its periods: missed."
+        "CSAT ended the cycle at 99.1 points, breaking its level (at or above 99.5 points); "
+        "it held it in 67% of its periods: missed."
     )
 
 
