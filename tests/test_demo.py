@@ -14,6 +14,9 @@ import pytest
 from okr.catalog import load_catalog
 from okr.cycles import parse_cycle
 from okr.demo import broken_rows, catalog_text, write_demo
+from okr.report import evaluate
+from okr.store import Store
+from okr.sync import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 # 55 of the 91 days of 2026-Q4 gone: τ = 55/91.
@@ -274,10 +277,6 @@ DESIGNED_STATES = {
 
 def synced(folder: Path, today: date):
     """Write the demo into `folder`, sync every source, and judge it at `today`."""
-    from okr.report import evaluate
-    from okr.store import Store
-    from okr.sync import sync
-
     catalog = load_catalog(write_demo(folder, today))
     records = sync(catalog)
     return records, evaluate(catalog, Store(catalog.settings.store), today)
