@@ -19,6 +19,9 @@ def format_value(
     if fmt == "percent":
         # Ratios are stored as shares (0.452); a value above 1.5 is taken as already in %.
         shown = value * 100 if abs(value) <= 1.5 else value
+        if 99 <= abs(shown) < 100:
+            # Near 100% one decimal would round 99.956% up to 100.0% against a 99.9% level.
+            return f"{min(shown, 99.999):.3f}".rstrip("0").rstrip(".") + "%"
         return f"{_number(shown, compact, decimals=1)}%"
     if fmt == "currency":
         symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(unit.upper(), "")
