@@ -314,6 +314,10 @@ class _LineYaml:
         self.document_line = 1
 
     def load(self, text: str) -> tuple[Any, list[tuple[int, str]]]:
+        deep_line = _too_deeply_nested(text)
+        if deep_line is not None:
+            # The YAML scanner slows down quadratically with flow nesting: refuse it early.
+            raise _YamlProblem(deep_line, _TOO_DEEP)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -334,9 +338,7 @@ class _LineYaml:
         except YAMLError as error:
             raise _YamlProblem(1, f"YAML error: {error}; fix the syntax") from None
         except RecursionError:
-            raise _YamlProblem(
-                1, "catalog is nested too deeply to read; flatten its lists and mappings"
-            ) from None
+            raise _YamlProblem(1, _TOO_DEEP) from None
         return document, self.problems
 
     def value(self, node: Any) -> Any:
@@ -411,6 +413,23 @@ class _LineYaml:
 
 
 _RECURSIVE_ALIAS = "an alias refers to the mapping or list that contains it; remove the alias"
+_TOO_DEEP = "catalog is nested too deeply to read; flatten its lists and mappings"
+MAX_FLOW_DEPTH = 64
+
+
+def _too_deeply_nested(text: str) -> int | None:
+    """The line where [ and { brackets nest deeper than MAX_FLOW_DEPTH, if they do."""
+    depth, line = 0, 1
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return None
 
 
 def _line(node: Any) -> int:

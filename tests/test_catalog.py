@@ -359,7 +359,15 @@ def test_a_recursive_alias_is_a_problem_not_a_crash():
 
 
 def test_deep_nesting_is_a_problem_not_a_crash():
-    catalog, problems = parse("version: 1\nsettings: " + "[" * 5000 + "]" * 5000 + "\n")
+    catalog, problems = parse("version: 1\nsettings:\n  " + "[" * 5000 + "]" * 5000 + "\n")
+    assert catalog is None
+    assert lines_of(problems) == [3]
+    assert "nested too deeply" in problems[0].message
+
+
+def test_deep_block_nesting_is_a_problem_not_a_crash():
+    text = "".join(" " * depth + f"k{depth}:\n" for depth in range(1200))
+    catalog, problems = parse(text)
     assert catalog is None
     assert len(problems) == 1
 
@@ -424,7 +432,7 @@ def test_random_mutations_of_a_valid_catalog_give_a_catalog_or_problems_never_an
         (CATALOGS / "valid" / "full.yml").read_text(),
         (CATALOGS / "spec_example.yml").read_text(),
     ]
-    for _ in range(400):
+    for _ in range(250):
         text = mutations(rng.choice(texts), rng)
         catalog, problems = parse_catalog(text, "metrics.yml", environ={})
         assert problems or catalog is not None
