@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from okr.cycles import next_period, period_start
-from okr.model import GRAINS, Metric
+from okr.measure import MetricSeries
+from okr.model import GRAINS, KeyResult, Metric
 from okr.store import additive_value
 
 AXIS_MODES: tuple[str, ...] = ("shared", "separate", "index")
@@ -189,6 +190,67 @@ def trend(
     return frame[[*keys, *TREND_COLUMNS]]
 
 
+@dataclass(frozen=True)
+class RangeSummary:
+    """A metric over the whole range (and the previous window), aggregated exactly."""
+
+    value: float | None
+    previous: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def relative_change(self) -> float | None:
+        """The change as a share of the previous value (None when that is 0 or unknown)."""
+        change = self.change
+        return None if change is None or not self.previous else change / abs(self.previous)
+
+
+def summarize(
+    metric: Metric, parts: pd.DataFrame, first: date, last: date, grain: str, *, compare: bool
+) -> RangeSummary | None:
+    """The metric over the periods starting in first..last (and over the previous window
+    for `grain`, with `compare`); None when it cannot be aggregated over several periods.
+
+    A window without any stored period is unknown (None), not zero: nothing stored before
+    the first sync's data does not mean nothing happened.
+    """
+    series = MetricSeries(metric, parts)
+
+    def over(window_first: date, window_last: date) -> float | None:
+        newest = series.newest_period(on_or_before=window_last)
+        if newest is None or newest < window_first:
+            return None
+        return series.window(window_first, window_last)
+
+    try:
+        value = over(first, last)
+        if not compare:
+            return RangeSummary(value)
+        previous_first, previous_last, _ = previous_window(first, last, grain)
+        return RangeSummary(value, over(previous_first, previous_last))
+    except ValueError:  # a median, distinct count or last value over several periods
+        return None
+
+
+def better_direction(metric: Metric, key_results: Sequence[KeyResult]) -> str | None:
+    """ "up" or "down": which way the metric's key results want it to move; None when
+    no key result reads it or they disagree."""
+    directions = set()
+    for kr in key_results:
+        if kr.metric != metric.id:
+            continue
+        if kr.level:
+            directions.add("up" if kr.level == ">=" else "down")
+        elif isinstance(kr.baseline, int | float) and kr.baseline != kr.target:
+            directions.add("up" if kr.target > kr.baseline else "down")
+    return directions.pop() if len(directions) == 1 else None
+
+
 def index_to_100(values: Sequence[float | None]) -> list[float | None]:
     """Each value as a percentage of the first known one (100 = where the line starts).
 
@@ -198,20 +260,25 @@ def index_to_100(values: Sequence[float | None]) -> list[float | None]:
     if not known or known[0] == 0:
         return [None] * len(values)
     base = known[0]
-    return [None if v is None or np.isnan(v) else v / base * 100 for v in values]
+    return [None if v is None or np.isnan(v) else v * 100 / base for v in values]
 
 
 def with_index(frame: pd.DataFrame) -> pd.DataFrame:
     """A trend frame with `index` and `previous_index` columns: each line (each member)
-    indexed to 100 at its own first value, the previous window to its own first value."""
+    as a percentage of its first value in the range. The previous window is divided by
+    that same first value, so both lines share one scale: 95 means 5% below where the
+    range started."""
     frame = frame.copy()
     groups = frame.groupby("member", sort=False) if "member" in frame.columns else [(None, frame)]
     frame["index"] = np.nan
     frame["previous_index"] = np.nan
     for _, lines in groups:
-        for source, target in (("value", "index"), ("previous", "previous_index")):
-            indexed = index_to_100(lines[source].tolist())
-            frame.loc[lines.index, target] = [np.nan if v is None else v for v in indexed]
+        values = lines["value"].tolist()
+        indexed = index_to_100(values)
+        frame.loc[lines.index, "index"] = [np.nan if v is None else v for v in indexed]
+        base = next((v for v in values if not np.isnan(v)), None)
+        if base:
+            frame.loc[lines.index, "previous_index"] = lines["previous"] * 100 / base
     return frame
 
 

@@ -90,6 +90,23 @@ class Health:
         rows = self.quarantine[self.quarantine["source"] == source]
         return rows.drop(columns=["source"]).reset_index(drop=True)
 
+    def counts(self) -> dict[str, int]:
+        """How many sources are ok / failing / never synced, how many metrics are fresh /
+        stale / without data, and how many rows are quarantined."""
+        counts = {key: 0 for key in ("ok", "failing", "never_synced", "fresh", "stale", "no_data")}
+        for source in self.sources:
+            counts[source.state] += 1
+        for metric in self.metrics:
+            counts[metric.state] += 1
+        counts["quarantined"] = len(self.quarantine)
+        return counts
+
+    @property
+    def last_synced_at(self) -> datetime | None:
+        """When the newest sync attempt of any source finished (naive UTC)."""
+        finished = [s.last_sync.finished_at for s in self.sources if s.last_sync]
+        return max(finished) if finished else None
+
     @property
     def failing_sources(self) -> tuple[str, ...]:
         return tuple(s.source.id for s in self.sources if s.failing)

@@ -10,15 +10,19 @@ import streamlit as st
 
 from okr.explore import (
     AXIS_MODES,
+    RangeSummary,
     View,
+    better_direction,
     download_frame,
     grain_note,
     parse_view,
     previous_window,
     shown_grain,
+    summarize,
     trend,
     with_index,
 )
+from okr.formatting import format_value
 from okr.model import GRAINS, Catalog, Metric
 from okr.store import Store
 from ui import state
@@ -26,8 +30,10 @@ from ui.components import empty_state, problems_banner
 from ui.explore_chart import ShownMetric, shown_table, trend_figure
 
 AXIS_LABELS = {"shared": "Shared axis", "separate": "Separate axes", "index": "Indexed to 100"}
+GRAIN_WORDS = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 NO_BREAKDOWN = ""
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+CARDS_PER_ROW = 4
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -68,6 +74,82 @@ def view_from_widgets() -> View:
     )
 
 
+def controls(metrics: dict[str, Metric]) -> None:
+    picked, start, end = st.columns([4, 1, 1], vertical_alignment="bottom")
+    picked.multiselect(
+        "Metrics",
+        options=list(metrics),
+        format_func=lambda metric_id: metrics[metric_id].title,
+        key="explore_metrics",
+        placeholder="Pick one or more metrics",
+    )
+    start.date_input("From", min_value=EARLIEST, max_value=LATEST, key="explore_from")
+    end.date_input("To", min_value=EARLIEST, max_value=LATEST, key="explore_to")
+
+    chosen = [metrics[m] for m in st.session_state.explore_metrics]
+    dimensions = sorted({d for metric in chosen for d in metric.dimensions})
+    if st.session_state.get("explore_by", NO_BREAKDOWN) not in [NO_BREAKDOWN, *dimensions]:
+        st.session_state.explore_by = NO_BREAKDOWN
+
+    grain, by, axis, compare = st.columns([1.6, 1.5, 2.8, 2.1], vertical_alignment="bottom")
+    grain.segmented_control(
+        "Grain", GRAINS, format_func=str.capitalize, key="explore_grain", required=True
+    )
+    by.selectbox(
+        "Break down by",
+        [NO_BREAKDOWN, *dimensions],
+        format_func=lambda d: d.capitalize() if d else "No breakdown",
+        key="explore_by",
+        disabled=not dimensions,
+        help=None if dimensions else "None of the chosen metrics has dimensions.",
+    )
+    axis.segmented_control(
+        "Axis", AXIS_MODES, format_func=AXIS_LABELS.get, key="explore_axis", required=True
+    )
+    compare.toggle(
+        "Compare to previous period",
+        key="explore_compare",
+        help="Draws the same-length window just before the range, dashed.",
+    )
+
+
+def summary_cards(cards: list[tuple[Metric, RangeSummary | None]], view: View) -> None:
+    """Each metric over the whole range, and its change from the previous window."""
+    directions = {m.id: better_direction(m, catalog.key_results()) for m, _ in cards}
+    for start in range(0, len(cards), CARDS_PER_ROW):
+        row = cards[start : start + CARDS_PER_ROW]
+        for column, (metric, summary) in zip(st.columns(CARDS_PER_ROW), row, strict=False):
+            if summary is None:
+                column.metric(
+                    metric.title,
+                    "–",
+                    help=f"A {metric.agg} cannot be aggregated over a range of periods.",
+                    border=True,
+                )
+                continue
+            change = summary.change
+            delta = None
+            if change is not None:
+                delta = ("-" if change < 0 else "+") + format_value(abs(change), metric)
+            column.metric(
+                metric.title,
+                format_value(summary.value, metric),
+                delta=delta,
+                delta_color={"up": "normal", "down": "inverse"}.get(directions[metric.id], "off"),
+                delta_description="vs previous" if delta else None,
+                help=f"{metric.agg.capitalize()} over {view.first:%-d %b} – "
+                f"{view.last:%-d %b %Y}, computed exactly from the stored data.",
+                border=True,
+            )
+
+
+def heading(view: View, shown: list[ShownMetric]) -> str:
+    grains = sorted({s.grain for s in shown}, key=GRAINS.index)
+    words = " / ".join(GRAIN_WORDS[g] for g in grains)
+    by = f" · by {view.by}" if view.by else ""
+    return f"{words}{by} · {view.first:%-d %b %Y} – {view.last:%-d %b %Y}"
+
+
 st.title("Explore")
 st.caption(
     "Metric trends, re-aggregated exactly from the stored data. "
@@ -87,40 +169,7 @@ if catalog is None or not catalog.metrics:
 if "explore_metrics" not in st.session_state:
     view_from_address(catalog)
 link_view, link_notes = st.session_state.get("explore_link", (None, []))
-
-metrics = catalog.metrics
-picked, start, end = st.columns([4, 1, 1], vertical_alignment="bottom")
-picked.multiselect(
-    "Metrics",
-    options=list(metrics),
-    format_func=lambda metric_id: metrics[metric_id].title,
-    key="explore_metrics",
-    placeholder="Pick one or more metrics",
-)
-start.date_input("From", min_value=EARLIEST, max_value=LATEST, key="explore_from")
-end.date_input("To", min_value=EARLIEST, max_value=LATEST, key="explore_to")
-
-chosen = [metrics[m] for m in st.session_state.explore_metrics]
-dimensions = sorted({d for metric in chosen for d in metric.dimensions})
-if st.session_state.get("explore_by", NO_BREAKDOWN) not in [NO_BREAKDOWN, *dimensions]:
-    st.session_state.explore_by = NO_BREAKDOWN
-
-grain_box, by_box, axis_box, compare_box = st.columns([1.2, 1.2, 1.8, 1.2])
-grain_box.segmented_control(
-    "Grain", GRAINS, format_func=str.capitalize, key="explore_grain", required=True
-)
-by_box.selectbox(
-    "Break down by",
-    [NO_BREAKDOWN, *dimensions],
-    format_func=lambda d: d.capitalize() if d else "No breakdown",
-    key="explore_by",
-    disabled=not dimensions,
-    help=None if dimensions else "None of the chosen metrics has dimensions.",
-)
-axis_box.segmented_control(
-    "Axis", AXIS_MODES, format_func=AXIS_LABELS.get, key="explore_axis", required=True
-)
-compare_box.toggle("Compare with previous period", key="explore_compare")
+controls(catalog.metrics)
 
 view = view_from_widgets()
 if st.query_params.to_dict() != view.to_query():
@@ -132,6 +181,7 @@ if link_notes and view == link_view:
         icon="🔗",
     )
 
+chosen = [catalog.metrics[m] for m in view.metrics]
 if not chosen:
     empty_state("Pick one or more metrics above to see their trends.")
     st.stop()
@@ -142,21 +192,29 @@ if not store.exists():
     st.stop()
 
 shown: list[ShownMetric] = []
+cards: list[tuple[Metric, RangeSummary | None]] = []
 notes: list[str] = []
+whole = [m.title for m in chosen if view.by and view.by not in m.dimensions]
+if whole:
+    notes.append(
+        f"{' and '.join(whole)} ha{'s' if len(whole) == 1 else 've'} no dimension "
+        f"'{view.by}': shown as a whole."
+    )
 for metric in chosen:
     by = view.by if view.by in metric.dimensions else None
-    if view.by and by is None:
-        notes.append(f"{metric.title} has no dimension '{view.by}': shown as a whole.")
     if note := grain_note(metric, view.grain):
         notes.append(note)
     grain = shown_grain(metric, view.grain)
     try:
-        parts = stored_parts(str(store.path), store.version(), metric, repr(metric), by)
+        version = store.version()
+        total = stored_parts(str(store.path), version, metric, repr(metric), None)
+        parts = stored_parts(str(store.path), version, metric, repr(metric), by) if by else total
         frame = trend(metric, parts, view.first, view.last, grain, compare=view.compare)
+        summary = summarize(metric, total, view.first, view.last, grain, compare=view.compare)
     except Exception as error:  # one unreadable metric must not take the page down
         st.error(
             f"**{metric.title}** could not be read from the store: {error}. "
-            "Run `okr sync` and reload; if it persists, check the metric in `okr validate`.",
+            "Run `okr sync` and reload; if it persists, check the metric with `okr validate`.",
             icon="⚠️",
         )
         continue
@@ -172,33 +230,45 @@ for metric in chosen:
         if frame["index"].isna().all() and frame["value"].notna().any():
             notes.append(f"{metric.title} starts at 0 in this range: it cannot be indexed.")
     shown.append(ShownMetric(metric, frame, grain))
-
-for note in notes:
-    st.caption(f"ℹ️ {note}")
+    cards.append((metric, summary))
 
 if not shown:
+    for note in notes:
+        st.caption(f"ℹ️ {note}")
     empty_state(
         "Nothing to draw for this range.",
         "Widen the date range, or run `okr sync` if the data should be there.",
     )
     st.stop()
 
-units = {(s.metric.format, s.metric.unit) for s in shown}
-if view.axis == "shared" and len(units) > 1:
+summary_cards(cards, view)
+st.markdown(f"##### {heading(view, shown)}")
+for note in notes:
+    st.caption(f"ℹ️ {note}")
+if view.axis == "shared" and len({(s.metric.format, s.metric.unit) for s in shown}) > 1:
     st.caption(
         "ℹ️ These metrics have different units: **Separate axes** or **Indexed to 100** "
         "compare them better."
     )
-st.plotly_chart(
-    trend_figure(shown, view.axis, view.compare),
-    key="explore_chart",
-    config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
-)
+try:
+    figure = trend_figure(shown, view.axis, view.compare)
+except (ValueError, KeyError) as error:  # a drawing bug must not hide the numbers below
+    st.error(
+        f"The chart could not be drawn: {error}. The numbers are below; "
+        "try another axis mode, and please report this view's address.",
+        icon="⚠️",
+    )
+else:
+    st.plotly_chart(
+        figure,
+        key="explore_chart",
+        config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
+    )
 if view.compare:
     previous_first, previous_last, _ = previous_window(view.first, view.last, view.grain)
     st.caption(
-        f"Dashed: the previous window, {previous_first:%-d %b %Y} – {previous_last:%-d %b %Y}, "
-        "drawn over the same periods. Hollow points are periods the range cuts short."
+        f"Dashed: the previous period, {previous_first:%-d %b %Y} – {previous_last:%-d %b %Y}, "
+        "drawn over the same days. Hollow points are periods the range cuts short."
     )
 elif any(s.frame["partial"].any() for s in shown):
     st.caption("Hollow points are periods the range cuts short: they hold fewer days.")

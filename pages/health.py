@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from okr.formatting import format_ago
@@ -95,6 +96,59 @@ def last_sync_result() -> None:
         st.markdown("\n".join(f"- {html.escape(step)}" for step in steps) or "No steps.")
 
 
+def _count(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
+
+
+def stat_strip(stats: list[tuple[str, str, str]]) -> str:
+    """A row of small labelled numbers: (label, value, a detail under the value or '')."""
+    cells = "".join(
+        '<div style="min-width:6rem">'
+        '<div style="font-size:0.75rem;color:#6B6B6B;text-transform:uppercase;'
+        f'letter-spacing:0.04em">{html.escape(label)}</div>'
+        '<div style="font-size:1.2rem;font-weight:600;font-variant-numeric:tabular-nums">'
+        f"{html.escape(value)}</div>"
+        f'<div style="font-size:0.75rem;color:#6B6B6B">{html.escape(detail) or "&nbsp;"}</div>'
+        "</div>"
+        for label, value, detail in stats
+    )
+    return (
+        '<div class="okr-stats" style="display:flex;gap:3rem;flex-wrap:wrap;'
+        f'margin:0.25rem 0 0.75rem">{cells}</div>'
+    )
+
+
+def overview(health: Health) -> None:
+    """Four cards: sources working, metrics fresh, rows quarantined, last sync."""
+    counts = health.counts()
+    sources, metrics = len(health.sources), len(health.metrics)
+    working, fresh, stored, last = st.columns(4)
+    working.metric(
+        "Sources working",
+        f"{counts['ok']} of {sources}",
+        help="Sources whose last sync worked.",
+        border=True,
+    )
+    fresh.metric(
+        "Metrics fresh",
+        f"{counts['fresh']} of {metrics}",
+        help="Metrics whose newest data is within their freshness.",
+        border=True,
+    )
+    stored.metric(
+        "Quarantined rows",
+        f"{counts['quarantined']:,}",
+        help="Unreadable source rows, left out of every metric.",
+        border=True,
+    )
+    last.metric(
+        "Last sync",
+        format_ago(health.last_synced_at, utcnow()),
+        help="When the newest sync of any source finished.",
+        border=True,
+    )
+
+
 def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
     source, last = item.source, item.last_sync
     with st.container(border=True):
@@ -107,15 +161,23 @@ def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
         if last is None:
             empty_state("Never synced.", "Press **Sync now** above, or run `okr sync`.")
             return
-        when, took, rows, parts = st.columns(4)
-        when.metric(
-            "Last sync",
-            format_ago(last.finished_at, utcnow()),
-            help=describe_moment(last.finished_at, timezone),
+        st.markdown(
+            stat_strip(
+                [
+                    (
+                        "Last sync",
+                        format_ago(last.finished_at, utcnow()),
+                        describe_moment(last.finished_at, timezone),
+                    ),
+                    ("Took", describe_seconds(last.seconds), ""),
+                    ("Rows read", _count(last.rows_read), "by the last sync"),
+                    ("Values stored", _count(item.parts_stored), "per period and slice"),
+                ]
+            ),
+            unsafe_allow_html=True,
         )
-        took.metric("Took", describe_seconds(last.seconds))
-        rows.metric("Rows read", "–" if last.rows_read is None else f"{last.rows_read:,}")
-        parts.metric("Parts stored", f"{item.parts_stored:,}")
+        if last.notes:
+            st.caption(f"ℹ️ {last.notes}")
         if item.failing:
             good = item.last_success
             kept = (
@@ -178,6 +240,14 @@ def quarantine_section(item: SourceHealth, health: Health) -> None:
     )
 
 
+def _state_style(state: str) -> str:
+    if state == METRIC_STATES["stale"]:
+        return "color:#9A6700;font-weight:600"
+    if state == METRIC_STATES["fresh"]:
+        return "color:#007A5A"
+    return "color:#6B6B6B"
+
+
 def metrics_section(health: Health) -> None:
     st.subheader("Metrics")
     rows = [
@@ -192,8 +262,9 @@ def metrics_section(health: Health) -> None:
         }
         for m in health.metrics
     ]
+    table = pd.DataFrame(rows)
     st.dataframe(
-        rows,
+        table.style.map(_state_style, subset=["State"]),
         hide_index=True,
         key="health_metrics",
         column_config={
@@ -232,11 +303,13 @@ except Exception as error:  # a locked or damaged store: explain, never a traceb
     )
     st.stop()
 
+overview(health)
 failing, stale = health.failing_sources, health.stale_metrics
 if failing:
     st.error(
         f"**{len(failing)} source{'s' if len(failing) != 1 else ''} failing:** "
-        f"{', '.join(failing)}. Their metrics keep their last good data.",
+        f"{', '.join(failing)}. {'Its' if len(failing) == 1 else 'Their'} metrics keep "
+        "the last good data.",
         icon="⚠️",
     )
 if stale:

@@ -11,7 +11,9 @@ import pytest
 
 from okr.explore import (
     GrainError,
+    RangeSummary,
     View,
+    better_direction,
     default_view,
     download_frame,
     grain_note,
@@ -22,10 +24,11 @@ from okr.explore import (
     regrain,
     shift,
     shown_grain,
+    summarize,
     trend,
     with_index,
 )
-from okr.model import Metric
+from okr.model import KeyResult, Metric
 
 AVG = Metric(id="response", source="s", agg="avg", label="Response time", unit="h")
 RATIO = Metric(id="win_rate", source="s", agg="ratio", format="percent")
@@ -227,6 +230,76 @@ def test_shifting_by_weeks_keeps_the_weekday():
     assert shift(date(2026, 7, 6), "week", -3) == date(2026, 6, 15)
 
 
+# -- the range as a whole ---------------------------------------------------------------------
+
+
+def test_the_range_summary_is_exact_over_the_whole_range_and_the_previous_window():
+    summary = summarize(
+        AVG, daily_parts(), date(2026, 7, 6), date(2026, 7, 12), "week", compare=True
+    )
+    # Jul 6-12: 10 / 2 = 5.0; the week before, Jun 29 - Jul 5: 28 / 8 = 3.5.
+    assert summary == RangeSummary(5.0, 3.5)
+    assert summary.change == 1.5
+    assert summary.relative_change == pytest.approx(1.5 / 3.5)
+
+
+def test_the_range_summary_of_a_ratio_is_the_sum_of_numerators_over_denominators():
+    summary = summarize(
+        RATIO, daily_parts(), date(2026, 6, 29), date(2026, 7, 6), "day", compare=False
+    )
+    # (1 + 3 + 0 + 2) / (4 + 4 + 2 + 2) = 0.5.
+    assert summary == RangeSummary(0.5, None)
+    assert summary.change is None
+
+
+def test_a_window_before_the_first_stored_period_is_unknown_not_zero():
+    count = Metric(id="tickets", source="s", agg="count")
+    summary = summarize(
+        count, daily_parts(), date(2026, 6, 29), date(2026, 7, 5), "week", compare=True
+    )
+    # 1 + 3 + 4 = 8 rows in the week of Jun 29; nothing is stored for the week before.
+    assert summary == RangeSummary(8.0, None)
+
+
+def test_a_median_over_several_periods_has_no_range_summary():
+    assert (
+        summarize(MEDIAN, daily_parts(), date(2026, 6, 29), date(2026, 7, 6), "day", compare=False)
+        is None
+    )
+    one_day = summarize(
+        MEDIAN, daily_parts(), date(2026, 7, 6), date(2026, 7, 6), "day", compare=False
+    )
+    assert one_day == RangeSummary(5.0)
+
+
+def test_a_relative_change_from_zero_is_unknown():
+    assert RangeSummary(4.0, 0.0).relative_change is None
+    assert RangeSummary(3.0, -6.0).relative_change == 1.5
+
+
+def kr(metric: str, baseline, target, level=None) -> KeyResult:
+    return KeyResult(
+        id=f"kr-{metric}-{target}",
+        title="t",
+        metric=metric,
+        objective="o",
+        start=date(2026, 7, 1),
+        end=date(2026, 9, 30),
+        baseline=baseline,
+        target=target,
+        level=level,
+    )
+
+
+def test_the_better_direction_comes_from_the_key_results_that_read_the_metric():
+    assert better_direction(AVG, [kr("response", 5, 1)]) == "down"
+    assert better_direction(AVG, [kr("response", 1, 5), kr("other", 5, 1)]) == "up"
+    assert better_direction(AVG, [kr("response", None, 99.9, level=">=")]) == "up"
+    assert better_direction(AVG, [kr("response", 5, 1), kr("response", 1, 5)]) is None
+    assert better_direction(AVG, [kr("response", "auto", 5)]) is None
+    assert better_direction(AVG, []) is None
+
+
 # -- index to 100 ----------------------------------------------------------------------------
 
 
@@ -243,19 +316,28 @@ def test_a_line_starting_at_zero_has_no_index():
     assert index_to_100([]) == []
 
 
-def test_each_member_and_the_previous_window_are_indexed_to_their_own_start():
+def test_each_member_is_indexed_to_its_own_start_and_its_previous_window_to_the_same():
     frame = pd.DataFrame(
         {
             "member": ["EMEA", "EMEA", "US", "US"],
             "value": [50.0, 60.0, 200.0, 150.0],
-            "previous": [40.0, 50.0, float("nan"), 100.0],
+            "previous": [40.0, 55.0, float("nan"), 100.0],
         }
     )
     indexed = with_index(frame)
+    # EMEA starts at 50: 60 is 120; its previous window 40 and 55 are 80 and 110.
+    # US starts at 200: 150 is 75; its previous 100 is 50.
     assert indexed["index"].tolist() == [100.0, 120.0, 100.0, 75.0]
-    assert indexed["previous_index"].tolist()[:2] == [100.0, 125.0]
-    assert math.isnan(indexed["previous_index"].tolist()[2])
-    assert indexed["previous_index"].tolist()[3] == 100.0
+    previous = indexed["previous_index"].tolist()
+    assert previous[:2] == [80.0, 110.0]
+    assert math.isnan(previous[2])
+    assert previous[3] == 50.0
+
+
+def test_a_line_starting_at_zero_has_no_previous_index_either():
+    indexed = with_index(pd.DataFrame({"value": [0.0, 4.0], "previous": [2.0, 3.0]}))
+    assert indexed["index"].isna().all()
+    assert indexed["previous_index"].isna().all()
 
 
 # -- the view in the address -----------------------------------------------------------------
@@ -367,9 +449,10 @@ def test_the_download_keeps_the_previous_window_and_the_index_when_shown():
         trend(AVG, daily_parts(), date(2026, 7, 6), date(2026, 7, 12), "week", compare=True)
     )
     frame = download_frame([(AVG, shown)], by=None)
+    # The week of Jul 6 is 5.0; the week before 3.5, which is 70 on the range's index.
     assert frame[
         ["Value", "Previous window", "Index (start = 100)", "Previous index"]
-    ].values.tolist() == [[5.0, 3.5, 100.0, 100.0]]
+    ].values.tolist() == [[5.0, 3.5, 100.0, 70.0]]
 
 
 def test_the_download_of_nothing_is_empty():

@@ -210,6 +210,20 @@ def test_each_metric_shows_its_newest_period_age_staleness_and_key_results(synce
     assert health.stale_metrics == ("revenue",)
 
 
+def test_the_counts_add_up_sources_metrics_and_quarantined_rows(synced):
+    health = read_health(synced, Store(synced.settings.store), AS_OF)
+    assert health.counts() == {
+        "ok": 1,
+        "failing": 1,
+        "never_synced": 0,
+        "fresh": 2,
+        "stale": 1,
+        "no_data": 0,
+        "quarantined": 3,
+    }
+    assert health.last_synced_at == health.sources[1].last_sync.finished_at
+
+
 def test_a_store_that_was_never_synced_shows_every_source_as_never_synced(tmp_path):
     (tmp_path / "exports" / "support").mkdir(parents=True)
     catalog_path = tmp_path / "metrics.yml"
@@ -219,6 +233,7 @@ def test_a_store_that_was_never_synced_shows_every_source_as_never_synced(tmp_pa
     assert [s.state for s in health.sources] == ["never_synced", "never_synced"]
     assert [m.state for m in health.metrics] == ["no_data", "no_data", "no_data"]
     assert health.quarantine.empty
+    assert health.last_synced_at is None
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ The quarantined row (an EMEA score on Aug 14) is in no value.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from okr.sync import sync
 from tests.scenario import synced_scenario, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+CSAT = "Customer satisfaction (CSAT)"
 
 
 @pytest.fixture
@@ -104,6 +106,40 @@ def test_the_address_reopens_the_same_view(scenario):
     signups = shown[shown["Metric"] == "Signups"]
     assert signups["Value"].tolist() == ["62 users", "2 users"]
     assert "Signups has no dimension 'region': shown as a whole." in texts(at)
+
+
+@pytest.mark.parametrize(
+    ("axis", "grain", "dashed"),
+    [
+        # Jul 16 - Aug 15 touches 5 weeks: the previous window, Jun 11 - Jul 11, holds data
+        # from Jul 1, so each of the four lines has a dashed twin.
+        ("shared", "week", 4),
+        ("separate", "week", 4),
+        ("index", "week", 4),
+        # By month it touches July and August: May 16 - Jun 15 holds nothing to draw.
+        ("separate", "month", 0),
+    ],
+)
+def test_every_axis_mode_draws_a_breakdown_with_its_previous_window(scenario, axis, grain, dashed):
+    at = open_explore(
+        metrics="csat,first_response,signups",
+        grain=grain,
+        by="region",
+        compare="1",
+        axis=axis,
+        **{"from": "2026-07-16", "to": "2026-08-15"},
+    )
+    assert not at.exception
+    assert not at.error
+    chart = at.get("plotly_chart")
+    assert len(chart) == 1
+    # CSAT EMEA and CSAT US, first response time, signups; separate panels are titled with
+    # their metric, so there a line is named by its member alone.
+    figure = json.loads(chart[0].proto.spec)
+    solid = [t for t in figure["data"] if t["line"].get("dash") != "dash"]
+    csat = ["EMEA", "US"] if axis == "separate" else [f"{CSAT} · EMEA", f"{CSAT} · US"]
+    assert [t["name"] for t in solid] == [*csat, "First response time", "Signups"]
+    assert len(figure["data"]) - len(solid) == dashed
 
 
 def test_changing_a_widget_writes_the_view_into_the_address(scenario):

@@ -87,10 +87,15 @@ def test_each_source_shows_its_folder_and_last_sync(scenario):
     text = page_text(at)
     assert "`exports/support`" in text
     assert "`exports/product`" in text
-    labels = [m.label for m in at.metric]
-    assert labels.count("Rows read") == 2
-    # 2 rows a day for 32 days of signups.
-    assert "64" in [m.value for m in at.metric if m.label == "Rows read"]
+    strips = [m.value for m in at.markdown if "okr-stats" in m.value]
+    assert len(strips) == 2
+    # The support source read 2 rows a day for 45 days plus the broken one: 91; the
+    # product source 2 rows a day for 32 days: 64.
+    assert ">91<" in strips[0] and ">64<" in strips[1]
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Sources working"] == "2 of 2"
+    assert cards["Metrics fresh"] == "2 of 3"
+    assert cards["Quarantined rows"] == "1"
 
 
 def test_sync_now_loads_new_rows_shows_its_steps_and_clears_staleness(scenario):

@@ -27,7 +27,6 @@ LINE_COLORS = (
     "#000000",
     "#F0E442",
 )
-FONT = "Source Sans Pro, Source Sans 3, sans-serif"
 INDEX_TITLE = "Index (start = 100)"
 
 
@@ -56,18 +55,22 @@ def trend_figure(shown: Sequence[ShownMetric], axis: str, compare: bool) -> go.F
         return _small_multiples(shown, compare)
     indexed = axis == "index"
     figure = go.Figure()
-    for color, item, member, lines in _lines(shown):
-        _add_line(figure, item, member, lines, color, compare, indexed, many=len(shown) > 1)
+    many = len(shown) > 1
+    for color, item, member, rows in _lines(shown):
+        name = member if (member and not many) else _name(item.metric, member)
+        _add_line(figure, item, rows, name=name, color=color, compare=compare, indexed=indexed)
     if indexed:
         figure.add_hline(y=100, line={"color": "#8A8A8A", "width": 1, "dash": "dot"})
         figure.update_yaxes(title_text=INDEX_TITLE)
     else:
         _format_axis(figure, [s.metric for s in shown])
     _layout(figure, height=440)
+    _time_axis(figure, shown)
     return figure
 
 
 def _small_multiples(shown: Sequence[ShownMetric], compare: bool) -> go.Figure:
+    """One panel per metric, titled with it; a member keeps its colour in every panel."""
     figure = make_subplots(
         rows=len(shown),
         cols=1,
@@ -75,78 +78,110 @@ def _small_multiples(shown: Sequence[ShownMetric], compare: bool) -> go.Figure:
         vertical_spacing=min(0.12, 0.35 / len(shown)),
         subplot_titles=[s.metric.title for s in shown],
     )
-    for color, item, member, lines in _lines(shown):
-        row = shown.index(item) + 1
-        _add_line(figure, item, member, lines, color, compare, False, many=True, row=row)
+    members = sorted({str(m) for s in shown if "member" in s.frame for m in s.frame["member"]})
+    colors = {m: LINE_COLORS[i % len(LINE_COLORS)] for i, m in enumerate(members)}
+    # A whole metric next to broken-down ones is drawn in a neutral colour, not a member's.
+    whole_color = "#444444" if members else LINE_COLORS[0]
+    in_legend: set[str] = set()
+    for row, item in enumerate(shown, start=1):
+        for member, rows in _members(item.frame):
+            _add_line(
+                figure,
+                item,
+                rows,
+                name=member or item.metric.title,
+                color=colors[member] if member else whole_color,
+                compare=compare,
+                indexed=False,
+                row=row,
+                legend=bool(member) and member not in in_legend,
+            )
+            in_legend.add(member or "")
         _format_axis(figure, [item.metric], row=row)
     _layout(figure, height=max(300, 230 * len(shown)))
-    figure.update_annotations(font={"size": 14, "family": FONT}, x=0, xanchor="left")
+    _time_axis(figure, shown)
+    figure.update_layout(
+        showlegend=bool(members),
+        margin={"t": 72},
+        legend={"y": 0.99, "yanchor": "top", "yref": "container"},
+    )
+    figure.update_annotations(font={"size": 14}, x=0, xanchor="left")
     return figure
+
+
+def _members(frame: pd.DataFrame):
+    """(member, its rows) for each line of a trend frame; one (None, frame) when whole."""
+    if "member" not in frame.columns:
+        return [(None, frame)]
+    return [(str(m), rows) for m, rows in frame.groupby("member", sort=True)]
 
 
 def _lines(shown: Sequence[ShownMetric]):
     """(colour, shown metric, member, its rows) for every line, colours in order."""
     index = 0
     for item in shown:
-        frame = item.frame
-        if "member" in frame.columns:
-            groups = [(str(m), rows) for m, rows in frame.groupby("member", sort=True)]
-        else:
-            groups = [(None, frame)]
-        for member, rows in groups:
+        for member, rows in _members(item.frame):
             yield LINE_COLORS[index % len(LINE_COLORS)], item, member, rows
             index += 1
 
 
-def _add_line(figure, item, member, rows, color, compare, indexed, many, row=None):
+def _name(metric: Metric, member: str | None) -> str:
+    return metric.title + (f" · {member}" if member else "")
+
+
+def _add_line(figure, item, rows, *, name, color, compare, indexed, row=None, legend=True):
+    """The line of `rows` (hollow points for cut periods) and its dashed previous window."""
     metric, grain = item.metric, item.grain
-    name = member if (member and not many) else metric.title + (f" · {member}" if member else "")
     value_column, previous_column = (
         ("index", "previous_index") if indexed else ("value", "previous")
     )
     labels = [period_label(p, grain) for p in rows["period"]]
     partial = rows["partial"].tolist()
     texts = [
-        _hover(metric, value, raw, indexed) + (" · partial period" if cut else "")
-        for value, raw, cut in zip(rows[value_column], rows["value"], partial, strict=True)
+        f"{label}: " + _hover(metric, value, raw, indexed) + (" (partial)" if cut else "")
+        for label, value, raw, cut in zip(
+            labels, rows[value_column], rows["value"], partial, strict=True
+        )
     ]
     place = {"row": row, "col": 1} if row else {}
+    dense = len(rows) > 45
     figure.add_trace(
         go.Scatter(
             x=list(rows["period"]),
             y=list(rows[value_column]),
             name=name,
-            mode="lines+markers",
+            mode="lines" if dense and not any(partial) else "lines+markers",
             line={"color": color, "width": 2.5},
             marker={
                 "color": ["#FFFFFF" if cut else color for cut in partial],
                 "line": {"color": color, "width": 2},
-                "size": 7,
-                "symbol": "circle",
+                "size": [7 if cut or not dense else 0 for cut in partial],
             },
-            customdata=list(zip(labels, texts, strict=True)),
-            hovertemplate="%{customdata[1]}<extra>" + name + "</extra>",
+            customdata=texts,
+            hovertemplate="%{customdata}<extra>" + name + "</extra>",
             legendgroup=name,
+            showlegend=legend,
             connectgaps=False,
         ),
         **place,
     )
     if compare and rows[previous_column].notna().any():
         previous_texts = [
-            "previous window: " + _hover(metric, value, raw, indexed)
+            "Previous period: " + _hover(metric, value, raw, indexed)
             for value, raw in zip(rows[previous_column], rows["previous"], strict=True)
         ]
         figure.add_trace(
             go.Scatter(
                 x=list(rows["period"]),
                 y=list(rows[previous_column]),
-                name=f"{name} (previous window)",
+                name=f"{name} (previous period)",
                 mode="lines",
                 line={"color": color, "width": 1.8, "dash": "dash"},
-                opacity=0.75,
+                opacity=0.8,
                 customdata=previous_texts,
                 hovertemplate="%{customdata}<extra></extra>",
                 legendgroup=name,
+                showlegend=False,
                 connectgaps=False,
             ),
             **place,
@@ -179,12 +214,32 @@ def _format_axis(figure: go.Figure, metrics: Sequence[Metric], row: int | None =
             figure.update_yaxes(title_text=unit, **place)
 
 
+def _time_axis(figure: go.Figure, shown: Sequence[ShownMetric]) -> None:
+    """Ticks on period starts: Mondays for weeks, the 1st for months."""
+    grains = {s.grain for s in shown}
+    periods = [p for s in shown for p in s.frame["period"]]
+    if not periods or "day" in grains:
+        figure.update_xaxes(tickformat="%-d %b\n%Y")
+        return
+    first, last = min(periods), max(periods)
+    if grains == {"week"}:
+        weeks = (last - first).days // 7 + 1
+        step = max(1, -(-weeks // 10))  # at most about ten ticks
+        figure.update_xaxes(
+            tick0=first.isoformat(), dtick=step * 7 * 86_400_000, tickformat="%-d %b\n%Y"
+        )
+    else:
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        step = max(1, -(-months // 12))
+        figure.update_xaxes(tick0=first.isoformat(), dtick=f"M{step}", tickformat="%b %Y")
+
+
 def _layout(figure: go.Figure, height: int) -> None:
     figure.update_layout(
         template="plotly_white",
         height=height,
         margin={"l": 8, "r": 8, "t": 36, "b": 8},
-        font={"family": FONT, "size": 13},
+        font={"size": 13},
         hovermode="x unified",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "title": None},
         showlegend=True,
