@@ -267,39 +267,36 @@ def _gauge_html(item: KRReport) -> str:
 
 def _spark_svg(spark: Spark | None, status: str) -> str:
     """The sparkline as an SVG image. Streamlit's HTML sanitizer keeps no inline <svg>, so
-    it travels as a data: URI, colours written in; it stays crisp at any size."""
+    it travels as a data: URI with its colours written in. It keeps its 3:1 shape and
+    scales as a whole, so lines stay crisp and as thick, relative to the wall, at any size."""
     if spark is None:
         return '<div class="tv-spark tv-spark-none"></div>'
 
-    # A 100×40 box with a margin so the end dot is never cut; strokes keep their width
-    # however the box is stretched.
+    # A 150×50 box with a margin so the end dot is never cut.
     def point(x: float, y: float) -> str:
-        return f"{3 + x * 94:.2f} {36 - y * 32:.2f}"
+        return f"{4 + x * 140:.2f} {46 - y * 42:.2f}"
 
-    keep = 'vector-effect="non-scaling-stroke" fill="none"'
     line = f"M{' L'.join(point(*p) for p in spark.actual)}"
     shapes = []
     if len(spark.actual) >= 2:
         shapes.append(
             f'<path d="{line} L{point(spark.actual[-1][0], 0)} L{point(spark.actual[0][0], 0)} Z" '
-            f'fill="{_color(status)}" fill-opacity="0.22"/>'
+            f'fill="{_color(status)}" fill-opacity="0.25"/>'
         )
     if len(spark.pace) >= 2:
         shapes.append(
-            f'<path d="M{" L".join(point(*p) for p in spark.pace)}" {keep} stroke="{SPARK_PACE}" '
-            f'stroke-width="2" stroke-dasharray="6 5"/>'
+            f'<path d="M{" L".join(point(*p) for p in spark.pace)}" fill="none" '
+            f'stroke="{SPARK_PACE}" stroke-width="1.6" stroke-dasharray="5 4"/>'
         )
     shapes.append(
-        f'<path d="{line}" {keep} stroke="{SPARK_LINE}" stroke-width="3" '
+        f'<path d="{line}" fill="none" stroke="{SPARK_LINE}" stroke-width="2.6" '
         f'stroke-linejoin="round" stroke-linecap="round"/>'
     )
-    shapes.append(
-        f'<path d="M{point(*spark.actual[-1])} Z" {keep} stroke="{SPARK_LINE}" '
-        f'stroke-width="10" stroke-linecap="round"/>'
-    )
+    end_x, end_y = point(*spark.actual[-1]).split()
+    shapes.append(f'<circle cx="{end_x}" cy="{end_y}" r="3.6" fill="{SPARK_LINE}"/>')
     svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 40" '
-        f'preserveAspectRatio="none">{"".join(shapes)}</svg>'
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 150 50" '
+        f'preserveAspectRatio="xMaxYMax meet">{"".join(shapes)}</svg>'
     )
     source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return f'<img class="tv-spark" src="{source}" alt="trend since start against pace">'
@@ -470,7 +467,7 @@ html, body, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"], [
   grid-template-rows: repeat(var(--rows), minmax(0, 1fr));
 }
 .tv-tile {
-  min-height: 0; min-width: 0; overflow: hidden; position: relative;
+  min-height: 0; min-width: 0; overflow: hidden; position: relative; container-type: size;
   display: grid; grid-template-rows: auto auto minmax(0, 1fr) auto; gap: calc(0.6 * var(--u));
   padding: calc(1.1 * var(--u)) calc(1.6 * var(--u)) calc(1.1 * var(--u)) calc(2 * var(--u));
   background: var(--panel); border-radius: calc(1 * var(--u));
@@ -501,7 +498,8 @@ html, body, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"], [
 .tv-unit { font-size: 0.42em; font-weight: 600; letter-spacing: 0; margin-left: 0.18em; color: var(--muted); }
 .tv-target { font-size: calc(2 * var(--u)); color: var(--muted); white-space: nowrap; }
 .tv-is-stale .tv-value, .tv-value-none { color: var(--muted); }
-.tv-spark { flex: 1 1 0; min-width: calc(10 * var(--u)); width: 0; height: calc(5.4 * var(--u)); align-self: flex-end; object-fit: fill; }
+/* Taller tiles (fewer rows on a page) get taller sparklines. */
+.tv-spark { flex: 1 1 0; min-width: calc(10 * var(--u)); width: 0; height: clamp(calc(5.4 * var(--u)), 24cqh, calc(7.5 * var(--u))); max-width: calc(24 * var(--u)); margin-left: auto; align-self: flex-end; }
 .tv-spark-none { flex: 1 1 auto; }
 .tv-gauge { display: flex; align-items: center; gap: calc(1.2 * var(--u)); }
 .tv-bar {
