@@ -127,7 +127,9 @@ def test_a_shared_link_opens_inside_the_dashboard_frame(browser, dashboard):
 
 
 def test_an_unknown_key_result_offers_the_way_back(browser, dashboard):
-    page = open_page(browser, dashboard.page_url("key_result?kr=nope"), '[data-testid="stAlert"]')
+    page = open_page(
+        browser, dashboard.page_url("key_result?kr=nope"), 'text="Back to the overview"'
+    )
     try:
         assert_calm(page)
         body = page.inner_text("body")
