@@ -437,7 +437,7 @@ def updated(last: datetime | None, now: datetime, timezone: str) -> Updated | No
     zone = _zone(timezone)
     local = last.replace(tzinfo=UTC).astimezone(zone)
     local_now = now.replace(tzinfo=UTC).astimezone(zone)
-    clock = f"{local:%H:%M} {_zone_name(zone, timezone, local)}"
+    clock = f"{local:%H:%M} {_zone_name(timezone, local)}"
     if local.date() != local_now.date():
         clock = f"{local.day} {local:%b}, {clock}"
     return Updated(ago=format_ago(last, now), clock=clock)
@@ -450,7 +450,7 @@ def _zone(timezone: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _zone_name(zone: ZoneInfo, timezone: str, moment: datetime) -> str:
+def _zone_name(timezone: str, moment: datetime) -> str:
     abbreviation = moment.tzname() or timezone
     # Zones without a letter abbreviation report an offset such as '+05'; name the zone then.
     return abbreviation if abbreviation[:1].isalpha() else timezone
