@@ -1089,7 +1089,7 @@ def show_preview(result: tuple[Preview, KRPreview | None] | list) -> None:
     st.caption(summary)
     for sample in preview.quarantine_samples:
         st.caption(f"⚠ {sample}")
-    chart_col, table_col = st.columns([3, 2], gap="medium")
+    chart_col, table_col = st.columns([2, 1], gap="medium")
     with chart_col:
         st.plotly_chart(
             preview_figure(preview, drawn),
@@ -1104,7 +1104,7 @@ def show_preview(result: tuple[Preview, KRPreview | None] | list) -> None:
                 "Rows": [_rows(preview, p) for p, _ in values],
             }
         )
-        st.dataframe(frame.iloc[::-1], hide_index=True, height=320, key="catalog_preview_table")
+        st.dataframe(frame.iloc[::-1], hide_index=True, height=360, key="catalog_preview_table")
     if drawn is not None:
         status = drawn.status
         st.caption(
@@ -1135,47 +1135,63 @@ def preview_figure(preview: Preview, drawn: KRPreview | None) -> go.Figure:
             marker={"size": 4},
         )
     else:
-        if drawn.pace:
-            pace_days, pace_values = zip(*drawn.pace, strict=True)
-            figure.add_scatter(
-                x=list(pace_days),
-                y=list(pace_values),
-                mode="lines",
-                name="Pace",
-                line={"color": PACE_COLOR, "dash": "dash"},
-            )
-        if drawn.points:
-            days, values = zip(*drawn.points, strict=True)
-            figure.add_scatter(
-                x=list(days),
-                y=list(values),
-                mode="lines+markers",
-                name=drawn.kr.title,
-                line={"color": ACTUAL_COLOR, "width": 2},
-                marker={"size": 4},
-            )
-        figure.add_hline(
-            y=drawn.target,
-            line={"color": TARGET_COLOR, "dash": "dot"},
-            annotation_text=f"Target {format_value(drawn.target, metric)}",
-            annotation_position="top left",
-        )
-        if drawn.baseline is not None and not drawn.kr.level:
-            figure.add_scatter(
-                x=[drawn.kr.start],
-                y=[drawn.baseline],
-                mode="markers",
-                name=f"Baseline {format_value(drawn.baseline, metric)}",
-                marker={"color": PACE_COLOR, "size": 9, "symbol": "diamond"},
-            )
+        draw_key_result(figure, drawn, metric)
     figure.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
+        height=360,
+        margin={"l": 10, "r": 10, "t": 24, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         yaxis_title=metric.unit or None,
         hovermode="x unified",
     )
     return figure
+
+
+def draw_key_result(figure: go.Figure, drawn: KRPreview, metric: Metric) -> None:
+    """The KR's pace, measured values, baseline, target and a marker for today."""
+    if drawn.pace:
+        pace_days, pace_values = zip(*drawn.pace, strict=True)
+        figure.add_scatter(
+            x=list(pace_days),
+            y=list(pace_values),
+            mode="lines",
+            name="Pace",
+            line={"color": PACE_COLOR, "dash": "dash"},
+        )
+    if drawn.points:
+        days, values = zip(*drawn.points, strict=True)
+        figure.add_scatter(
+            x=list(days),
+            y=list(values),
+            mode="lines+markers",
+            name=drawn.kr.title,
+            line={"color": ACTUAL_COLOR, "width": 2},
+            marker={"size": 4},
+        )
+    figure.add_hline(
+        y=drawn.target,
+        line={"color": TARGET_COLOR, "dash": "dot"},
+        annotation_text=f"Target {format_value(drawn.target, metric)}",
+        annotation_position="top left",
+    )
+    if drawn.baseline is not None and not drawn.kr.level:
+        figure.add_scatter(
+            x=[drawn.kr.start],
+            y=[drawn.baseline],
+            mode="markers",
+            name=f"Baseline {format_value(drawn.baseline, metric)}",
+            marker={"color": PACE_COLOR, "size": 9, "symbol": "diamond"},
+        )
+    today = state.today().isoformat()
+    figure.add_vline(x=today, line={"color": "#9A9A9A", "width": 1})
+    figure.add_annotation(
+        x=today,
+        y=1,
+        yref="paper",
+        yanchor="bottom",
+        text="today",
+        showarrow=False,
+        font={"size": 11, "color": "#6B6B6B"},
+    )
 
 
 # -- review and save ------------------------------------------------------------------------
@@ -1355,6 +1371,7 @@ def _disk_digest() -> str | None:
 
 # -- the page -------------------------------------------------------------------------------
 
+st.set_page_config(page_title="Catalog · okr", layout="wide")
 st.html(CSS)
 current = state.loaded()
 access = editor_access(

@@ -316,7 +316,8 @@ def test_previewing_a_key_result_draws_its_baseline_target_and_pace(catalog_path
     ]
     pace = spec["data"][0]
     assert (pace["x"], pace["y"]) == (["2026-07-01", "2026-09-30"], [75.0, 90.0])
-    assert [a["text"] for a in spec["layout"]["annotations"]] == ["Target 90 points"]
+    assert [a["text"] for a in spec["layout"]["annotations"]] == ["Target 90 points", "today"]
+    assert spec["layout"]["shapes"][-1]["x0"] == "2026-08-15"
     # The scenario's hand-computed numbers for csat on Aug 15: current 79.4, pace 82.417582.
     assert "would read 79.4 points against a pace of 82.4 points (At risk)" in texts(at)
 
