@@ -70,10 +70,10 @@ def problems_banner(problems: tuple[Problem, ...] | list[Problem]) -> None:
     st.warning(
         f"**The catalog has {len(problems)} problem{'s' if len(problems) != 1 else ''}** — "
         f"what is valid is shown; run `okr validate` for the full list.\n\n{shown}{more}",
-        icon="⚠️",
+        icon=":material/warning:",
     )
 
 
 def empty_state(message: str, hint: str | None = None) -> None:
     """A calm, helpful message where data would be, saying what to do next."""
-    st.info(message + (f"\n\n{hint}" if hint else ""), icon="ℹ️")
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
