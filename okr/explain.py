@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from okr.formatting import STATUS_LABELS, format_share, format_value
 from okr.model import KeyResult, Metric
@@ -60,6 +61,19 @@ def format_confidence(score: float | None) -> str:
 def format_day(day: date | None) -> str:
     """A date as people read it, the same way in every country: 15 Aug 2026."""
     return "–" if day is None else f"{day.day} {day:%b %Y}"
+
+
+def format_moment(moment: datetime, timezone: str) -> str:
+    """A naive-UTC moment in the catalog's timezone: '15 Aug 2026 12:02 CEST'.
+
+    An unknown timezone name falls back to UTC (the catalog loader reports it).
+    """
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    return f"{format_day(local.date())} {local:%H:%M} {local.tzname()}"
 
 
 def short_name(metric: Metric, where: Iterable[tuple[str, str]] = ()) -> str:

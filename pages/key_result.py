@@ -7,13 +7,12 @@ import html
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from okr.explain import explain, format_chance, format_day, outlook
+from okr.explain import explain, format_chance, format_day, format_moment, outlook
 from okr.formatting import STATUS_LABELS, format_ago, format_share, format_value
 from okr.model import Catalog
 from okr.report import KRReport, Report
@@ -46,22 +45,12 @@ PAGE_CSS = """
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .okr-number-hint { font-size: 0.75rem; opacity: 0.6; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
-.okr-facts { padding-left: 0 !important; display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1.2rem;
-  font-size: 0.92rem; }
+.okr-facts { padding-left: 0 !important; display: grid; gap: 0.3rem 1.2rem;
+  grid-template-columns: max-content 1fr; font-size: 0.92rem; }
 .okr-facts dt { opacity: 0.65; }
 .okr-facts dd { margin: 0; }
 .okr-facts code { font-size: 0.85rem; }
 """
-
-
-def local_time(moment: datetime, timezone: str) -> str:
-    """A naive-UTC moment in the catalog's timezone: 'Aug 15, 2026 10:02 UTC'."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = moment.replace(tzinfo=UTC).astimezone(zone)
-    return f"{format_day(local.date())} {local:%H:%M} {local.tzname()}"
 
 
 def facts_html(facts: list[tuple[str, str]]) -> str:
@@ -212,7 +201,10 @@ def about(item: KRReport, report: Report, catalog: Catalog) -> None:
         if metric.sql:
             facts.append(("Query", code(metric.sql)))
         else:
-            reads = f"{code(metric.value or '*')} at {code(metric.time or '')} from {code(metric.table or '')}"
+            reads = (
+                f"{code(metric.value or '*')} at {code(metric.time or '')} "
+                f"from {code(metric.table or '')}"
+            )
             if metric.agg == "ratio":
                 reads = f"{code(metric.numerator or '')} / {code(metric.denominator or '')}"
             facts.append(("Reads", reads))
@@ -240,7 +232,10 @@ def about(item: KRReport, report: Report, catalog: Catalog) -> None:
             facts.append(("Last sync", "never: run <code>okr sync</code>"))
         else:
             now = datetime.now(UTC).replace(tzinfo=None)
-            when = f"{local_time(record.finished_at, timezone)} ({format_ago(record.finished_at, now)})"
+            when = (
+                f"{format_moment(record.finished_at, timezone)} "
+                f"({format_ago(record.finished_at, now)})"
+            )
             outcome = "ok" if record.ok else f"<b>failed</b>: {html.escape(record.error or '')}"
             facts.append(("Last sync", f"{when}, {outcome}"))
         facts.append(("Judged as of", format_day(report.as_of)))

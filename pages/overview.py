@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import streamlit as st
 
-from okr.explain import confidence, format_day, status_counts
+from okr.explain import confidence, format_day, format_moment, status_counts
 from okr.formatting import format_ago
 from okr.store import StoreBusy
 from ui import overview_rows as rows
@@ -76,14 +75,9 @@ updated = report.last_updated
 if updated is None:
     freshness = "no data synced yet"
 else:
-    try:
-        zone = ZoneInfo(catalog.settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = updated.replace(tzinfo=UTC).astimezone(zone)
     now = datetime.now(UTC).replace(tzinfo=None)
     freshness = (
-        f"data updated {format_day(local.date())} {local:%H:%M} {local.tzname()} "
+        f"data updated {format_moment(updated, catalog.settings.timezone)} "
         f"({format_ago(updated, now)})"
     )
 st.caption(f"Judged as of **{format_day(today)}** · {freshness}")

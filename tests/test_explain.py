@@ -7,7 +7,7 @@ to 100; tolerances are the defaults, at_risk 0.10 and off_track 0.25.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -17,6 +17,7 @@ from okr.explain import (
     format_chance,
     format_confidence,
     format_day,
+    format_moment,
     outlook,
     short_name,
     status_counts,
@@ -277,6 +278,19 @@ def test_a_chance_never_rounds_a_possibility_away(p_hit, text):
 
 def test_status_counts_count_each_status():
     assert status_counts(["on_track", "at_risk", "on_track"]) == {"on_track": 2, "at_risk": 1}
+
+
+@pytest.mark.parametrize(
+    ("timezone", "text"),
+    [
+        ("UTC", "15 Aug 2026 10:30 UTC"),
+        ("Europe/Berlin", "15 Aug 2026 12:30 CEST"),  # UTC+2 in summer
+        ("America/New_York", "15 Aug 2026 06:30 EDT"),  # UTC−4 in summer
+        ("Nowhere/Unknown", "15 Aug 2026 10:30 UTC"),
+    ],
+)
+def test_a_moment_reads_in_the_catalogs_timezone(timezone, text):
+    assert format_moment(datetime(2026, 8, 15, 10, 30), timezone) == text
 
 
 def test_a_day_reads_as_day_month_year():

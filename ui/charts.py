@@ -330,8 +330,9 @@ def sparkline_svg(
     path = " ".join(f"{x},{y}" for x, y in coordinates)
     end_x, end_y = coordinates[-1]
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="okr-sparkline" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="okr-sparkline" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{html.escape(label)}">'
         f"<title>{html.escape(label)}</title>"
         f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="1.6" '
         f'stroke-linejoin="round" stroke-linecap="round"/>'
