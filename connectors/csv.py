@@ -46,6 +46,7 @@ _NUMERIC_TYPE = re.compile(
     r"^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?|BOOLEAN)$"
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMBER = re.compile(r"^\(\s*-?[0-9]+(\.[0-9]+)?\s*\)$")  # a literal, as _spec wraps it
 _SQL_WORDS = frozenset({"true", "false", "null"})
 _FILE_COLUMN = "_okr_file"
 _UNKNOWN = "unknown"  # a file's period range that was never recorded
@@ -545,6 +546,7 @@ class _ScanQuery:
         self.dims = sorted({d for s in specs for d in s.metric.dimensions})
         self.row_columns: dict[str, str] = {}
         self.aggregates: dict[str, str] = {}
+        self.rows_column = self._aggregate("count(*)")
         self.part_columns = {s.metric.id: self._plan(s) for s in specs}
         self.sets = self._grouping_sets()
         self.group_columns = ["_file"] if self.by_file else []
@@ -569,10 +571,11 @@ class _ScanQuery:
             num = self._row(f"CAST({spec.numerator} AS DOUBLE)")
             den = self._row(f"CAST({spec.denominator} AS DOUBLE)")
         present = den or value
-        # Bare numeric columns are never NULL (an empty one quarantines its row): counting
-        # them is counting rows, and the aggregates collapse into shared ones.
-        bare = {_quote(c) for c in spec.bare_numeric}
-        if (spec.denominator if agg == "ratio" else spec.value) in bare:
+        # Bare numeric columns and number literals are never NULL (an empty column quarantines
+        # its row): counting them is counting rows, and aggregates collapse into shared ones.
+        never_null = {_quote(c) for c in spec.bare_numeric}
+        counted = spec.denominator if agg == "ratio" else spec.value
+        if counted in never_null or _NUMBER.match(counted or ""):
             present = None
 
         def over(function: str, *conditions: str | None) -> str:
@@ -584,7 +587,7 @@ class _ScanQuery:
         last_only = f"{present} IS NOT NULL" if present else None
         columns: dict[str, str | None] = dict.fromkeys(_PART_VALUES)
         columns["n"] = over(f"count({present or '*'})")
-        columns["last_at"] = over(f"max({time})", last_only)
+        columns["last_at"] = over(f"max({time})", last_only if agg == "last" else None)
         if numeric:
             columns["total"] = over(f"sum({value})")
             columns["minimum"] = over(f"min({value})")
@@ -652,9 +655,7 @@ class _ScanQuery:
         ]
         rows = f"SELECT *, {', '.join(periods)} FROM ({' UNION ALL '.join(reads)})"
         select = [f"GROUPING({', '.join(self.group_columns)}) AS _gid", *self.group_columns]
-        select += ["count(*) AS _rows"] + [
-            f"{a} AS {alias}" for a, alias in self.aggregates.items()
-        ]
+        select += [f"{a} AS {alias}" for a, alias in self.aggregates.items()]
         sets = ", ".join("(" + ", ".join(self.set_columns(s)) + ")" for s in self.sets)
         return f"SELECT {', '.join(select)} FROM ({rows}) GROUP BY GROUPING SETS ({sets})", params
 
@@ -699,7 +700,7 @@ def _scan(con, specs, files, timezone, tracker, table) -> _Scanned:
                 where = origin(record) if metric.additive else ""
                 values = {k: None if c is None else record[c] for k, c in columns.items()}
                 found.append(_part(metric, where, record[period], dims, values))
-    rows = sum(r["_rows"] for r in records_of[query.sets[0]])
+    rows = sum(r[query.rows_column] for r in records_of[query.sets[0]])
     return _Scanned(parts=parts, ranges=ranges, rows=rows)
 
 
