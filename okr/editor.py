@@ -125,7 +125,7 @@ class SaveConflict(Exception):
             count = changed_lines(loaded_text, disk_text)
             what = (
                 f"{path.name} changed on disk since you loaded it "
-                f"({count} line{'s' if count != 1 else ''} differ)"
+                f"({count} line{'s differ' if count != 1 else ' differs'})"
             )
         super().__init__(
             f"{what}; your changes were not saved. Reload the file and apply your changes "

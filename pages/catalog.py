@@ -314,19 +314,31 @@ def show_key_results(catalog: Catalog, query: str, today: date) -> None:
                     f"<div class='okr-lint'>⚠ {html.escape(message)}</div>", unsafe_allow_html=True
                 )
             if krs:
-                st.dataframe(
-                    pd.DataFrame([kr_row(catalog, kr, warnings) for kr in krs]),
-                    hide_index=True,
-                    key=f"catalog_krs_{objective.id}",
-                    column_config={
-                        "Key result": st.column_config.TextColumn(width="large"),
-                        "Warnings": st.column_config.TextColumn(width="large"),
-                    },
-                )
+                kr_table(catalog, krs, warnings, key=f"catalog_krs_{objective.id}")
             else:
                 st.caption("No key results yet.")
     if not shown:
         empty_state(f"No objective or key result matches “{query}”.", "Clear the search.")
+
+
+def kr_table(catalog: Catalog, krs: list[KeyResult], warnings, key: str) -> None:
+    frame = pd.DataFrame([kr_row(catalog, kr, warnings) for kr in krs])
+    if not frame["Warnings"].any():
+        frame = frame.drop(columns="Warnings")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        key=key,
+        column_config={
+            "ID": st.column_config.TextColumn(width="small"),
+            "Key result": st.column_config.TextColumn(width="large"),
+            "Metric": st.column_config.TextColumn(width="medium"),
+            "Baseline → target": st.column_config.TextColumn(width="medium"),
+            "Measure": st.column_config.TextColumn(width="small"),
+            "Owner": st.column_config.TextColumn(width="small"),
+            "Warnings": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 
 def kr_row(catalog: Catalog, kr: KeyResult, warnings: dict[str, list[str]]) -> dict[str, str]:
@@ -951,9 +963,9 @@ def change_footer(
     if kind in ("metric", "key_result"):
         preview_controls(kind, edits, entry_id, today or state.today())
     problems_box(problems, "This change has problems")
-    apply_col, note_col = st.columns([1, 3], vertical_alignment="center")
+    row = st.container(horizontal=True, vertical_alignment="center")
     disabled = not entry_id or not ID_PATTERN.match(entry_id)
-    apply_col.button(
+    row.button(
         "Apply to draft",
         key=f"{PREFIXES[kind]}_apply",
         type="primary",
@@ -962,11 +974,11 @@ def change_footer(
         args=(kind, edits, entry_id),
     )
     if disabled:
-        note_col.caption("Give it an ID (letters, digits, '-', '_' and '.') to apply it.")
+        row.caption("Give it an ID (letters, digits, '-', '_' and '.') to apply it.")
     elif not main.fields:
-        note_col.caption("Nothing to apply yet.")
+        row.caption("Nothing to apply yet.")
     else:
-        note_col.caption(
+        row.caption(
             "Applied changes collect in the draft below; nothing is written until you save."
         )
 
@@ -1007,7 +1019,7 @@ def apply_change(kind: str, edits: list[Edit], entry_id: str) -> None:
         st.session_state.catalog_flash = ("error", f"This change cannot be applied: {error}")
         return
     said = "; ".join(describe_edits(text, edits))
-    add_to_draft(edits, f"Applied to the draft: {said}. Review and save below.")
+    add_to_draft(edits, f"Applied to the draft: {said}.")
     st.session_state[PICKS[kind]] = entry_id
     st.session_state[f"{PREFIXES[kind]}_loaded"] = entry_id
     if kind == "key_result":
@@ -1141,6 +1153,7 @@ def preview_figure(preview: Preview, drawn: KRPreview | None) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 24, "b": 10},
         legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
         yaxis_title=metric.unit or None,
+        xaxis={"tickformat": "%-d %b"},
         hovermode="x unified",
     )
     return figure
@@ -1204,6 +1217,7 @@ def review_and_save(today: date) -> None:
     if not edits and not conflict:
         return
     st.subheader("Review and save")
+    flash()
     text = draft_text()
     name = state.catalog_path().name
     if conflict:
@@ -1226,19 +1240,19 @@ def review_and_save(today: date) -> None:
                 st.warning(f"**{warning.item}**: {warning.message}", icon=":material/lightbulb:")
     count = changed_lines(base.text, text)
     with st.expander(
-        f"Diff against {name} ({count} line{'s' if count != 1 else ''} change)", expanded=True
+        f"Diff against {name} ({count} line{'s' if count != 1 else ''} changed)", expanded=True
     ):
         st.code(catalog_diff(base.text, text, name) or "(no change)", language="diff")
-    save_col, discard_col, download_col = st.columns([1, 1, 3])
-    save_col.button(
+    row = st.container(horizontal=True)
+    row.button(
         "Save to " + name,
         key="catalog_save",
         type="primary",
         disabled=bool(problems) or not edits or bool(conflict),
         on_click=save_draft,
     )
-    discard_col.button("Discard draft", key="catalog_discard", on_click=discard_draft)
-    download_col.download_button(
+    row.button("Discard draft", key="catalog_discard", on_click=discard_draft)
+    row.download_button(
         "Download edited file", text, file_name=name, mime="text/yaml", key="catalog_download"
     )
 
@@ -1256,14 +1270,14 @@ def show_conflict(conflict: dict, text: str, name: str) -> None:
     st.error(f"**Not saved.** {conflict['message']}", icon=":material/warning:")
     with st.expander("What changed on disk since you loaded it"):
         st.code(conflict["changes"] or "(the file is gone)", language="diff")
-    left, right = st.columns(2)
-    left.button(
+    row = st.container(horizontal=True)
+    row.button(
         "Reload the file and re-apply my changes",
         key="catalog_reapply",
         type="primary",
         on_click=reapply_draft,
     )
-    right.download_button(
+    row.download_button(
         "Download my version", text, file_name=name, mime="text/yaml", key="catalog_download_mine"
     )
 
@@ -1341,7 +1355,8 @@ def edit_view(today: date) -> None:
     if draft_base() is None:
         return
     catalog, problems = parsed(draft_text())
-    flash()
+    if not draft_edits() and not st.session_state.get("catalog_conflict"):
+        flash()  # with a draft, messages show above it, where the action happened
     if catalog is None:
         problems_box(problems, "The catalog cannot be parsed; fix the file first")
         return

@@ -112,7 +112,7 @@ def test_an_analyst_adds_a_metric_and_key_result_and_sees_it_on_the_overview(
     # Max score on Aug 14: EMEA 76 + 0.1 * 44 = 80.4; pace 80 + 10 * 45/91 = 84.9.
     page.get_by_text("would read 80.4 points against a pace of 84.9 points").wait_for()
     assert_calm(page)
-    widget(page, "kr_preview_range").evaluate("e => e.scrollIntoView({block: 'start'})")
+    widget(page, "kr_owner").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
     page.screenshot(path=str(screenshot_dir / "catalog_edit.png"))
     click(page, "kr_apply")

@@ -399,7 +399,7 @@ def test_saving_over_a_file_changed_on_disk_is_refused_and_writes_nothing(catalo
     assert history.versions(catalog_file) == []
     conflict = raised.value
     assert str(conflict) == (
-        "metrics.yml changed on disk since you loaded it (1 line differ); your changes were "
+        "metrics.yml changed on disk since you loaded it (1 line differs); your changes were "
         "not saved. Reload the file and apply your changes again, or download your version "
         "and merge it by hand"
     )

@@ -182,9 +182,7 @@ def test_adding_a_metric_saves_only_its_new_lines(catalog_path, monkeypatch):
     ]
     at.button(key="metric_apply").click().run()
     assert not at.exception
-    assert at.info[0].value == (
-        "Applied to the draft: add metric 'top_score'. Review and save below."
-    )
+    assert at.info[0].value == ("Applied to the draft: add metric 'top_score'.")
     assert "+  top_score:" in at.code[0].value
     at.button(key="catalog_save").click().run()
     assert not at.exception
@@ -249,9 +247,7 @@ def test_changing_a_target_rewrites_one_line_and_keeps_its_comment(catalog_path,
     assert at.number_input(key="kr_target_number").value == 90
     at.number_input(key="kr_target_number").set_value(95).run()
     at.button(key="kr_apply").click().run()
-    assert at.info[0].value == (
-        "Applied to the draft: change key result 'csat': target. Review and save below."
-    )
+    assert at.info[0].value == ("Applied to the draft: change key result 'csat': target.")
     at.button(key="catalog_save").click().run()
     assert not at.exception
     old, new = COMMENTED.splitlines(), catalog_path.read_text().splitlines()
@@ -367,7 +363,7 @@ def test_a_file_changed_on_disk_is_not_overwritten_and_the_change_can_be_reappli
     assert not at.exception
     assert catalog_path.read_text() == theirs
     assert any(
-        "metrics.yml changed on disk since you loaded it (1 line differ); your changes were "
+        "metrics.yml changed on disk since you loaded it (1 line differs); your changes were "
         "not saved" in e.value
         for e in at.error
     )
