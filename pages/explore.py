@@ -29,11 +29,11 @@ from ui import state
 from ui.components import empty_state, problems_banner
 from ui.explore_chart import ShownMetric, shown_table, trend_figure
 
-AXIS_LABELS = {"shared": "Shared axis", "separate": "Separate axes", "index": "Indexed to 100"}
+AXIS_LABELS = {"shared": "Shared", "separate": "Separate", "index": "Indexed"}
 GRAIN_WORDS = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 NO_BREAKDOWN = ""
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-CARDS_PER_ROW = 4
+CARDS_PER_ROW = 3
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -91,26 +91,32 @@ def controls(metrics: dict[str, Metric]) -> None:
     if st.session_state.get("explore_by", NO_BREAKDOWN) not in [NO_BREAKDOWN, *dimensions]:
         st.session_state.explore_by = NO_BREAKDOWN
 
-    grain, by, axis, compare = st.columns([1.6, 1.5, 2.8, 2.1], vertical_alignment="bottom")
-    grain.segmented_control(
+    # A wrapping row: each control as wide as its content, onto a second line when narrow.
+    row = st.container(horizontal=True, wrap=True, gap="medium", vertical_alignment="bottom")
+    row.segmented_control(
         "Grain", GRAINS, format_func=str.capitalize, key="explore_grain", required=True
     )
-    by.selectbox(
+    row.selectbox(
         "Break down by",
         [NO_BREAKDOWN, *dimensions],
         format_func=lambda d: d.capitalize() if d else "No breakdown",
         key="explore_by",
+        width=170,
         disabled=not dimensions,
         help=None if dimensions else "None of the chosen metrics has dimensions.",
     )
-    axis.segmented_control(
-        "Axis", AXIS_MODES, format_func=AXIS_LABELS.get, key="explore_axis", required=True
+    row.segmented_control(
+        "Axis",
+        AXIS_MODES,
+        format_func=AXIS_LABELS.get,
+        key="explore_axis",
+        required=True,
+        help="Shared: one axis for every line. Separate: one panel per metric. "
+        "Indexed: each line as a percentage of its first value (start = 100).",
     )
-    compare.toggle(
-        "Compare to previous period",
-        key="explore_compare",
-        help="Draws the same-length window just before the range, dashed.",
-    )
+    # No help icon: it would push the toggle onto a line of its own; the caption under the
+    # chart says what the dashed lines are.
+    row.toggle("Compare to previous period", key="explore_compare")
 
 
 def summary_cards(cards: list[tuple[Metric, RangeSummary | None]], view: View) -> None:
@@ -247,8 +253,8 @@ for note in notes:
     st.caption(f"ℹ️ {note}")
 if view.axis == "shared" and len({(s.metric.format, s.metric.unit) for s in shown}) > 1:
     st.caption(
-        "ℹ️ These metrics have different units: **Separate axes** or **Indexed to 100** "
-        "compare them better."
+        "ℹ️ These metrics have different units: a **Separate** or **Indexed** axis "
+        "compares them better."
     )
 try:
     figure = trend_figure(shown, view.axis, view.compare)
@@ -264,14 +270,18 @@ else:
         key="explore_chart",
         config={"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]},
     )
+explained = []
 if view.compare:
     previous_first, previous_last, _ = previous_window(view.first, view.last, view.grain)
-    st.caption(
-        f"Dashed: the previous period, {previous_first:%-d %b %Y} – {previous_last:%-d %b %Y}, "
-        "drawn over the same days. Hollow points are periods the range cuts short."
-    )
-elif any(s.frame["partial"].any() for s in shown):
-    st.caption("Hollow points are periods the range cuts short: they hold fewer days.")
+    previous = f"{previous_first:%-d %b %Y} – {previous_last:%-d %b %Y}"
+    if any(s.frame["previous"].notna().any() for s in shown):
+        explained.append(f"Dashed: the previous period, {previous}, drawn over the same days.")
+    else:
+        explained.append(f"The previous period, {previous}, has no data to compare with.")
+if any(s.frame["partial"].any() for s in shown):
+    explained.append("Hollow points are periods the range cuts short: they hold fewer days.")
+if explained:
+    st.caption(" ".join(explained))
 
 with st.expander("Data behind the chart", expanded=False):
     st.dataframe(shown_table(shown, view.by, view.compare), hide_index=True, key="explore_table")

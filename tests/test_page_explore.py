@@ -174,7 +174,28 @@ def test_comparison_puts_the_previous_window_under_the_same_days(scenario):
         "79.4 points",
         "78 points",  # format_value drops the decimals of a whole number
     ]
-    assert "18 Jul 2026 – 31 Jul 2026" in texts(at)
+    assert "Dashed: the previous period, 18 Jul 2026 – 31 Jul 2026" in texts(at)
+
+
+def test_a_previous_period_without_data_is_said_to_have_none(scenario):
+    at = open_explore(
+        metrics="csat", grain="week", compare="1", **{"from": "2026-07-06", "to": "2026-07-19"}
+    )
+    assert not at.exception
+    # The range touches two weeks, so the previous period is Jun 22 - Jul 5: the week of
+    # Jul 6 faces the week of Jun 22 (no data yet) and the week of Jul 13 faces Jul 1-5
+    # (i = 0..4: 75.2).
+    assert table(at)["Previous window"].tolist() == ["–", "75.2 points"]
+    at = open_explore(
+        metrics="csat", grain="week", compare="1", **{"from": "2026-07-13", "to": "2026-07-19"}
+    )
+    # One week: it faces Jul 6-12 (i = 5..11: 75.8).
+    assert "Dashed: the previous period, 6 Jul 2026 – 12 Jul 2026" in texts(at)
+    assert table(at)["Previous window"].tolist() == ["75.8 points"]
+    at = open_explore(
+        metrics="csat", grain="month", compare="1", **{"from": "2026-07-01", "to": "2026-07-31"}
+    )
+    assert "The previous period, 1 Jun 2026 – 30 Jun 2026, has no data" in texts(at)
 
 
 def test_indexed_axis_shows_each_week_against_the_first(scenario):
