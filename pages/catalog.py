@@ -155,7 +155,8 @@ def draft_edits() -> list[Edit]:
 
 def draft_text() -> str:
     base = st.session_state.catalog_base
-    return apply_edits(base.text, draft_edits())
+    edits = draft_edits()
+    return remembered("draft", (base.digest, repr(edits)), lambda: apply_edits(base.text, edits))
 
 
 def add_to_draft(edits: list[Edit], message: str) -> None:
@@ -164,7 +165,18 @@ def add_to_draft(edits: list[Edit], message: str) -> None:
 
 
 def parsed(text: str) -> tuple[Catalog | None, list]:
-    return parse_catalog(text, state.catalog_path())
+    path = state.catalog_path()
+    return remembered("parsed", (str(path), text), lambda: parse_catalog(text, path))
+
+
+def remembered(name: str, key: Any, compute):
+    """The value last computed for `key` in this session: one run parses the same text often."""
+    held = st.session_state.setdefault(f"catalog_memo_{name}", {})
+    if key not in held:
+        if len(held) >= 4:
+            held.pop(next(iter(held)))
+        held[key] = compute()
+    return held[key]
 
 
 # -- looking at sources (cached: a folder or database is read once a minute at most) --------
@@ -542,6 +554,8 @@ def metric_definition(catalog: Catalog, picked: str) -> None:
     if st.session_state.get("metric_source") not in source_ids:
         st.session_state.metric_source = source_ids[0] if source_ids else None
     source_id = source_col.selectbox("Source", source_ids, key="metric_source")
+    if not source_ids:
+        st.info("Add a source first: choose Source under What to edit.", icon=":material/info:")
     source = catalog.sources.get(source_id) if source_id else None
     modes = MODES if source is not None and source.type == "sql" else MODES[:1]
     if st.session_state.metric_mode not in modes:
@@ -963,6 +977,8 @@ def change_footer(
     if kind in ("metric", "key_result"):
         preview_controls(kind, edits, entry_id, today or state.today())
     problems_box(problems, "This change has problems")
+    if kind == "key_result" and not problems:
+        lint_notes(edits, entry_id)
     row = st.container(horizontal=True, vertical_alignment="center")
     disabled = not entry_id or not ID_PATTERN.match(entry_id)
     row.button(
@@ -985,6 +1001,16 @@ def change_footer(
 
 PREFIXES = {"metric": "metric", "key_result": "kr", "source": "source"}
 PICKS = {"metric": "metric_pick", "key_result": "kr_pick", "source": "source_pick"}
+
+
+def lint_notes(edits: list[Edit], kr_id: str) -> None:
+    """The quality warnings of the key result as edited, next to its form."""
+    candidate, problems = candidate_catalog(edits)
+    if candidate is None or problems or candidate.key_result(kr_id) is None:
+        return
+    for warning in lint(candidate, state.today()):
+        if warning.item == f"key result '{kr_id}'":
+            st.warning(warning.message, icon=":material/lightbulb:")
 
 
 def entry_problems(edits: list[Edit], entry_id: str, kind: str) -> list:

@@ -393,3 +393,51 @@ def test_a_sql_source_password_is_never_shown(catalog_path, monkeypatch):
     assert at.text_input(key="source_url").value == ""
     everything = texts(at) + " ".join(str(w.value) for w in at.text_input)
     assert "hunter2" not in everything
+
+
+def test_a_task_like_key_result_gets_its_lint_warning_next_to_the_form(catalog_path, monkeypatch):
+    at = logged_in(monkeypatch)
+    at.radio(key="edit_kind").set_value("Key result").run()
+    at.selectbox(key="kr_objective").set_value("growth")
+    at.text_input(key="kr_id").set_value("referrals")
+    at.text_input(key="kr_title").set_value("Launch the referral program")
+    at.selectbox(key="kr_metric").set_value("signups")
+    at.number_input(key="kr_baseline_number").set_value(0)
+    at.number_input(key="kr_target_number").set_value(50)
+    at.run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "'Launch the referral program' reads like a task ('Launch…'); state the outcome it "
+        "should move, e.g. 'Increase weekly active users from 40% to 60%'"
+    ]
+
+
+def test_a_key_result_can_start_a_new_objective(catalog_path, monkeypatch):
+    at = logged_in(monkeypatch)
+    at.radio(key="edit_kind").set_value("Key result").run()
+    at.selectbox(key="kr_objective").set_value("+ New objective").run()
+    at.text_input(key="kr_new_objective_id").set_value("retention")
+    at.text_input(key="kr_new_objective_title").set_value("Keep our customers")
+    at.text_input(key="kr_new_objective_cycle").set_value("2026-Q4")
+    at.text_input(key="kr_id").set_value("fast-replies")
+    at.text_input(key="kr_title").set_value("Cut first response time from 2 h to 1 h")
+    at.selectbox(key="kr_metric").set_value("first_response")
+    at.number_input(key="kr_baseline_number").set_value(2)
+    at.number_input(key="kr_target_number").set_value(1)
+    at.run()
+    at.button(key="kr_apply").click().run()
+    assert not at.exception
+    at.button(key="catalog_save").click().run()
+    assert not at.exception
+    assert catalog_path.read_text().splitlines()[-9:] == [
+        "  - id: retention",
+        "    title: Keep our customers",
+        "    cycle: 2026-Q4",
+        "    key_results:",
+        "      - id: fast-replies",
+        "        title: Cut first response time from 2 h to 1 h",
+        "        metric: first_response",
+        "        baseline: 2",
+        "        target: 1",
+    ]
+    assert catalog_path.read_text().splitlines()[:-9] == COMMENTED.splitlines()
