@@ -184,7 +184,7 @@ if link_notes and view == link_view:
     st.warning(
         "**Parts of this link could not be used.**\n\n"
         + "\n".join(f"- {note}" for note in link_notes),
-        icon="🔗",
+        icon=":material/link:",
     )
 
 chosen = [catalog.metrics[m] for m in view.metrics]
@@ -221,7 +221,7 @@ for metric in chosen:
         st.error(
             f"**{metric.title}** could not be read from the store: {error}. "
             "Run `okr sync` and reload; if it persists, check the metric with `okr validate`.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
         continue
     if frame["value"].isna().all():
@@ -240,7 +240,7 @@ for metric in chosen:
 
 if not shown:
     for note in notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f":material/info: {note}")
     empty_state(
         "Nothing to draw for this range.",
         "Widen the date range, or run `okr sync` if the data should be there.",
@@ -250,10 +250,10 @@ if not shown:
 summary_cards(cards, view)
 st.markdown(f"##### {heading(view, shown)}")
 for note in notes:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f":material/info: {note}")
 if view.axis == "shared" and len({(s.metric.format, s.metric.unit) for s in shown}) > 1:
     st.caption(
-        "ℹ️ These metrics have different units: a **Separate** or **Indexed** axis "
+        ":material/info: These metrics have different units: a **Separate** or **Indexed** axis "
         "compares them better."
     )
 try:
@@ -262,7 +262,7 @@ except (ValueError, KeyError) as error:  # a drawing bug must not hide the numbe
     st.error(
         f"The chart could not be drawn: {error}. The numbers are below; "
         "try another axis mode, and please report this view's address.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
 else:
     st.plotly_chart(
@@ -290,7 +290,7 @@ with st.expander("Data behind the chart", expanded=False):
         download_frame([(s.metric, s.frame) for s in shown], view.by).to_csv(index=False),
         file_name=f"okr-explore-{view.first}-{view.last}.csv",
         mime="text/csv",
-        icon="⬇️",
+        icon=":material/download:",
         key="explore_download",
         on_click="ignore",
     )

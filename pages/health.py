@@ -79,18 +79,21 @@ def last_sync_result() -> None:
         return
     kind, summary, steps = result
     if kind == "success":
-        st.success(f"Sync finished: {summary}. Every page now shows the new data.", icon="✅")
+        st.success(
+            f"Sync finished: {summary}. Every page now shows the new data.",
+            icon=":material/check_circle:",
+        )
     elif kind == "warning":
         st.warning(
             f"Sync finished with failures: {summary}. "
             "The failing sources keep their last good data; see their errors below.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
     else:
         st.error(
             f"The sync could not run: {summary}. Check that the store's folder is writable "
             "and try again, or run `okr sync` in a terminal to see more.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
     with st.expander("Steps of the last sync", expanded=False):
         st.markdown("\n".join(f"- {html.escape(step)}" for step in steps) or "No steps.")
@@ -177,7 +180,7 @@ def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
             unsafe_allow_html=True,
         )
         if last.notes:
-            st.caption(f"ℹ️ {last.notes}")
+            st.caption(f":material/info: {last.notes}")
         if item.failing:
             good = item.last_success
             kept = (
@@ -186,7 +189,7 @@ def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
                 if good
                 else "No sync of this source has worked yet: its metrics have no data."
             )
-            st.error(f"**The last sync failed.** {last.error}\n\n{kept}", icon="⚠️")
+            st.error(f"**The last sync failed.** {last.error}\n\n{kept}", icon=":material/warning:")
         quarantine_section(item, health)
         with st.expander(f"Sync history ({len(item.history)})", expanded=False):
             st.dataframe(
@@ -234,7 +237,7 @@ def quarantine_section(item: SourceHealth, health: Health) -> None:
         rows.rename(columns={"origin": "file"}).to_csv(index=False),
         file_name=f"okr-quarantine-{item.source.id}.csv",
         mime="text/csv",
-        icon="⬇️",
+        icon=":material/download:",
         key=f"health_quarantine_download_{item.source.id}",
         on_click="ignore",
     )
@@ -288,7 +291,9 @@ intro.caption(
     f"Every source's last sync and every metric's newest data, judged on "
     f"{state.today():%-d %b %Y}. Times are in {timezone}."
 )
-if action.button("Sync now", key="sync_now", type="primary", icon="🔄", width="stretch"):
+if action.button(
+    "Sync now", key="sync_now", type="primary", icon=":material/sync:", width="stretch"
+):
     run_sync(catalog)
 last_sync_result()
 
@@ -299,7 +304,7 @@ except Exception as error:  # a locked or damaged store: explain, never a traceb
     st.error(
         f"The store `{store.path.name}` could not be read: {error}. "
         "Wait for a running sync to finish and reload; if it persists, run `okr sync`.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
     st.stop()
 
@@ -310,16 +315,16 @@ if failing:
         f"**{len(failing)} source{'s' if len(failing) != 1 else ''} failing:** "
         f"{', '.join(failing)}. {'Its' if len(failing) == 1 else 'Their'} metrics keep "
         "the last good data.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
 if stale:
     st.warning(
         f"**{len(stale)} stale metric{'s' if len(stale) != 1 else ''}:** "
         f"{', '.join(stale)}. Their key results are marked stale everywhere.",
-        icon="⏱",
+        icon=":material/schedule:",
     )
 if not failing and not stale and all(s.last_sync for s in health.sources):
-    st.success("Every source synced and every metric is fresh.", icon="✅")
+    st.success("Every source synced and every metric is fresh.", icon=":material/check_circle:")
 
 st.subheader("Sources")
 for item in health.sources:
