@@ -74,11 +74,14 @@ def not_found(kr_id: str | None, report: Report) -> None:
         st.warning(
             f"There is no key result with id `{kr_id}` in the catalog "
             f"`{state.catalog_path()}`. Check the link, or pick one below.",
-            icon="🔎",
+            icon=":material/search_off:",
         )
     else:
-        st.info("No key result chosen: pick one below, or add `?kr=ID` to the address.", icon="ℹ️")
-    st.page_link("pages/overview.py", label="Back to the overview", icon="🎯")
+        st.info(
+            "No key result chosen: pick one below, or add `?kr=ID` to the address.",
+            icon=":material/info:",
+        )
+    st.page_link("pages/overview.py", label="Back to the overview", icon=":material/flag:")
     for item in report.objectives:
         if not item.key_results:
             continue
@@ -94,7 +97,9 @@ def not_found(kr_id: str | None, report: Report) -> None:
 def header(item: KRReport, report: Report) -> None:
     kr, status = item.kr, item.status
     objective = next(o.objective for o in report.objectives if o.id == kr.objective)
-    st.page_link("pages/overview.py", label=f"Overview · {objective.title}", icon="⬅️")
+    st.page_link(
+        "pages/overview.py", label=f"Overview · {objective.title}", icon=":material/arrow_back:"
+    )
     st.title(kr.title, anchor=False)
     meta = [
         f"Owner: {kr.owner or objective.owner or 'nobody'}",
@@ -275,7 +280,7 @@ def data_table(item: KRReport, as_of: date) -> None:
         file_name=f"{kr.id}.csv",
         mime="text/csv",
         key="kr_csv",
-        icon="⬇️",
+        icon=":material/download:",
     )
 
 
@@ -299,7 +304,7 @@ except (StoreBusy, duckdb.Error, OSError, ValueError) as error:
     st.error(
         f"The store at `{catalog.settings.store}` could not be read: {error}. "
         "Wait for a running sync to finish and reload; if it persists, run `okr sync` again.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
     st.stop()
 

@@ -41,7 +41,7 @@ except (StoreBusy, duckdb.Error, OSError, ValueError) as error:
     st.error(
         f"The store at `{catalog.settings.store}` could not be read: {error}. "
         "Wait for a running sync to finish and reload; if it persists, run `okr sync` again.",
-        icon="⚠️",
+        icon=":material/warning:",
     )
     st.stop()
 
