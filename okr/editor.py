@@ -86,6 +86,19 @@ class Edit:
     fields: Mapping[str, Any] = field(default_factory=dict)
     objective: str | None = None
 
+    def against(self, text: str) -> Edit:
+        """This edit reduced to the keys it really changes in `text`, so that applying it
+        again to a newer version of the file keeps what others changed meanwhile."""
+        written = entry_fields(text, self.kind, self.id)
+        if written is None:
+            return self
+        fields = {
+            key: value
+            for key, value in self.fields.items()
+            if key != "id" and _plain(written.get(key)) != _plain(_clean(value))
+        }
+        return Edit(self.kind, self.id, fields, self.objective)
+
     def describe(self, before: str | None = None) -> str:
         """ "add metric 'nps'" or "change metric 'csat': agg, grain", judged against `before`
         (the text the edit applies to); without it, just the entry."""

@@ -1040,7 +1040,7 @@ def apply_change(kind: str, edits: list[Edit], entry_id: str) -> None:
         )
         return
     try:
-        apply_edits(text, edits)
+        edits = reduced(text, edits)
     except EditError as error:
         st.session_state.catalog_flash = ("error", f"This change cannot be applied: {error}")
         return
@@ -1050,6 +1050,16 @@ def apply_change(kind: str, edits: list[Edit], entry_id: str) -> None:
     st.session_state[f"{PREFIXES[kind]}_loaded"] = entry_id
     if kind == "key_result":
         st.session_state.kr_split = entry_id  # the widgets already hold the applied values
+
+
+def reduced(text: str, edits: list[Edit]) -> list[Edit]:
+    """Each edit cut down to the keys it changes, so a re-apply keeps others' changes."""
+    kept = []
+    for edit in edits:
+        edit = edit.against(text)
+        text = apply_edits(text, [edit])
+        kept.append(edit)
+    return kept
 
 
 def preview_controls(kind: str, edits: list[Edit], entry_id: str, today: date) -> None:

@@ -489,3 +489,21 @@ def test_an_entry_reads_back_as_written_with_plain_values():
         "cycle": "2026-Q3",
     }
     assert entry_fields(COMMENTED, "source", "nope") is None
+
+
+def test_an_edit_against_a_text_keeps_only_the_keys_it_changes():
+    form = {"title": "Increase CSAT from 75 to 90", "metric": "csat", "baseline": 75,
+            "target": 95, "owner": ""}  # fmt: skip
+    edit = Edit("key_result", "csat", form).against(COMMENTED)
+    assert edit.fields == {"target": 95}
+    new = Edit("metric", "nps", {"agg": "avg"})
+    assert new.against(COMMENTED) == new
+
+
+def test_replaying_a_reduced_edit_keeps_a_change_made_meanwhile_to_the_same_entry():
+    form = {"title": "Increase CSAT from 75 to 90", "target": 95}
+    edit = Edit("key_result", "csat", form).against(COMMENTED)
+    theirs = COMMENTED.replace("title: Increase CSAT from 75 to 90", "title: Lift CSAT to 90")
+    replayed = apply_edit(theirs, edit)
+    assert "title: Lift CSAT to 90" in replayed
+    assert "target: 95      # agreed in June" in replayed
