@@ -34,6 +34,7 @@ GRAIN_WORDS = {"day": "Daily", "week": "Weekly", "month": "Monthly"}
 NO_BREAKDOWN = ""
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 CARDS_PER_ROW = 3
+VIEW_KEYS = frozenset({"metrics", "from", "to", "grain", "by", "compare", "axis"})
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -119,9 +120,12 @@ def controls(metrics: dict[str, Metric]) -> None:
     row.toggle("Compare to previous period", key="explore_compare")
 
 
-def summary_cards(cards: list[tuple[Metric, RangeSummary | None]], view: View) -> None:
-    """Each metric over the whole range, and its change from the previous window."""
-    directions = {m.id: better_direction(m, catalog.key_results()) for m, _ in cards}
+def summary_cards(
+    cards: list[tuple[Metric, RangeSummary | None]], view: View, key_results: tuple
+) -> None:
+    """Each metric over the whole range, and its change from the previous window, green
+    when it moved the way its key results want."""
+    directions = {m.id: better_direction(m, key_results) for m, _ in cards}
     for start in range(0, len(cards), CARDS_PER_ROW):
         row = cards[start : start + CARDS_PER_ROW]
         for column, (metric, summary) in zip(st.columns(CARDS_PER_ROW), row, strict=False):
@@ -178,8 +182,10 @@ link_view, link_notes = st.session_state.get("explore_link", (None, []))
 controls(catalog.metrics)
 
 view = view_from_widgets()
-if st.query_params.to_dict() != view.to_query():
-    st.query_params.from_dict(view.to_query())
+address = {k: v for k, v in st.query_params.to_dict().items() if k not in VIEW_KEYS}
+address.update(view.to_query())  # other parameters (embed=true...) are kept
+if st.query_params.to_dict() != address:
+    st.query_params.from_dict(address)
 if link_notes and view == link_view:
     st.warning(
         "**Parts of this link could not be used.**\n\n"
@@ -247,7 +253,7 @@ if not shown:
     )
     st.stop()
 
-summary_cards(cards, view)
+summary_cards(cards, view, catalog.key_results())
 st.markdown(f"##### {heading(view, shown)}")
 for note in notes:
     st.caption(f":material/info: {note}")

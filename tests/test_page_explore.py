@@ -142,6 +142,14 @@ def test_every_axis_mode_draws_a_breakdown_with_its_previous_window(scenario, ax
     assert len(figure["data"]) - len(solid) == dashed
 
 
+def test_parameters_that_are_not_part_of_the_view_stay_in_the_address(scenario):
+    at = open_explore(metrics="csat", embed="true")
+    assert not at.exception
+    at.segmented_control(key="explore_grain").set_value("day").run()
+    assert at.query_params["embed"] == "true"
+    assert at.query_params["grain"] == "day"
+
+
 def test_changing_a_widget_writes_the_view_into_the_address(scenario):
     at = open_explore(metrics="csat", **{"from": "2026-07-01", "to": "2026-07-31"})
     assert not at.exception
