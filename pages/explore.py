@@ -3,6 +3,7 @@ before; the whole view lives in the address (metrics, from, to, grain, by, compa
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -44,6 +45,11 @@ def stored_parts(
     """A metric's stored parts (per member of `by`), cached until the next sync lands."""
     store = Store(store_path)
     return store.breakdown(_metric, by) if by else store.metric_parts(_metric)
+
+
+def plain(text: str) -> str:
+    """Text from the address, shown as written: markdown characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~$-])", r"\\\1", text)
 
 
 def view_from_address(catalog: Catalog) -> None:
@@ -189,7 +195,7 @@ if st.query_params.to_dict() != address:
 if link_notes and view == link_view:
     st.warning(
         "**Parts of this link could not be used.**\n\n"
-        + "\n".join(f"- {note}" for note in link_notes),
+        + "\n".join(f"- {plain(note)}" for note in link_notes),
         icon=":material/link:",
     )
 

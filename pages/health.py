@@ -4,6 +4,7 @@ newest period and staleness; and a Sync now button that reloads every page's dat
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 import streamlit as st
@@ -27,11 +28,6 @@ from ui.components import FAILING_BADGE, badge_html, empty_state, problems_banne
 
 OK_BADGE = badge_html("✓ OK", "#007A5A", "The last sync of this source worked")
 NEVER_BADGE = badge_html("○ Never synced", "#6B6B6B", "Run okr sync or Sync now")
-FRESH_BADGE = badge_html("✓ Fresh", "#007A5A", "The newest data is within the metric's freshness")
-STALE_BADGE = badge_html(
-    "⏱ Stale", "#9A6700", "The newest data is older than the metric's freshness"
-)
-NO_DATA_BADGE = badge_html("? No data", "#6B6B6B", "Nothing is stored for this metric yet")
 SOURCE_BADGES = {"ok": OK_BADGE, "failing": FAILING_BADGE, "never_synced": NEVER_BADGE}
 METRIC_STATES = {"fresh": "✓ Fresh", "stale": "⏱ Stale", "no_data": "? No data"}
 
@@ -47,13 +43,13 @@ def run_sync(catalog) -> None:
     with st.status("Syncing every source…", expanded=True) as box:
         bar = st.progress(0.0, text="Starting…")
         steps: list[str] = []
+        done = [0.0]  # a step of unknown size keeps the bar where it was
 
         def progress(message: str, fraction: float | None) -> None:
             steps.append(message)
             if fraction is not None:
-                bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-            else:
-                bar.progress(0.0, text=message)
+                done[0] = min(max(fraction, 0.0), 1.0)
+            bar.progress(done[0], text=message)
 
         try:
             records = sync(catalog, progress=progress)
@@ -91,12 +87,17 @@ def last_sync_result() -> None:
         )
     else:
         st.error(
-            f"The sync could not run: {summary}. Check that the store's folder is writable "
+            f"The sync could not run: {plain(summary)}. Check that the store's folder is writable "
             "and try again, or run `okr sync` in a terminal to see more.",
             icon=":material/warning:",
         )
     with st.expander("Steps of the last sync", expanded=False):
-        st.markdown("\n".join(f"- {html.escape(step)}" for step in steps) or "No steps.")
+        st.markdown("\n".join(f"- {plain(step)}" for step in steps) or "No steps.")
+
+
+def plain(text: str) -> str:
+    """`text` from a source or the store, shown as written: markdown characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]<>()#+!|~$-])", r"\\\1", text)
 
 
 def _count(value: int | None) -> str:
@@ -180,7 +181,7 @@ def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
             unsafe_allow_html=True,
         )
         if last.notes:
-            st.caption(f":material/info: {last.notes}")
+            st.caption(f":material/info: {plain(last.notes)}")
         if item.failing:
             good = item.last_success
             kept = (
@@ -189,7 +190,11 @@ def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
                 if good
                 else "No sync of this source has worked yet: its metrics have no data."
             )
-            st.error(f"**The last sync failed.** {last.error}\n\n{kept}", icon=":material/warning:")
+            st.error(
+                f"**The last sync failed.** {plain(last.error or 'no error was recorded')}"
+                f"\n\n{kept}",
+                icon=":material/warning:",
+            )
         quarantine_section(item, health)
         with st.expander(f"Sync history ({len(item.history)})", expanded=False):
             st.dataframe(
@@ -201,7 +206,7 @@ def source_section(item: SourceHealth, health: Health, timezone: str) -> None:
                     "outcome": "Outcome",
                     "seconds": st.column_config.NumberColumn("Seconds", format="%.2f"),
                     "rows_read": "Rows read",
-                    "parts": "Parts",
+                    "parts": "Values stored",
                     "quarantined": "Quarantined",
                     "error": "Error",
                 },
