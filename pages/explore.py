@@ -82,6 +82,8 @@ def view_from_widgets() -> View:
 
 
 def controls(metrics: dict[str, Metric]) -> None:
+    # A metric removed from the catalog since the last run leaves the selection quietly.
+    st.session_state.explore_metrics = [m for m in st.session_state.explore_metrics if m in metrics]
     picked, start, end = st.columns([4, 1, 1], vertical_alignment="bottom")
     picked.multiselect(
         "Metrics",
