@@ -675,6 +675,7 @@ def kr_form(catalog: Catalog, today: date) -> None:
     split_kr_widgets()
     left, right = st.columns(2, gap="large")
     with left:
+        st.markdown("**What it measures**")
         objective_ids = [o.id for o in catalog.objectives]
         titles = {o.id: o.title for o in catalog.objectives}
         if picked == NEW:
@@ -718,6 +719,7 @@ def kr_form(catalog: Catalog, today: date) -> None:
             where_widgets(catalog, metric)
         st.text_input("Owner", key="kr_owner")
     with right:
+        st.markdown("**From where to where**")
         st.checkbox("Measure the baseline at the start (auto)", key="kr_baseline_auto")
         base_col, kind_col, target_col = st.columns([1, 1, 1])
         base_col.number_input(
@@ -944,10 +946,8 @@ def probe_source(edit: Edit, source_id: str) -> None:
             "The source is reachable but offers no tables or CSV files yet.", icon=":material/info:"
         )
         return
-    st.success(
-        f"Found {len(tables)}: " + ", ".join(f"`{t}`" for t in tables[:20]),
-        icon=":material/check_circle:",
-    )
+    shown = ", ".join(f"`{t}`" for t in tables[:20]) + (" …" if len(tables) > 20 else "")
+    st.success(f"The source can be read. It offers: {shown}", icon=":material/check_circle:")
 
 
 # -- editing: preview, validation, applying -------------------------------------------------
@@ -971,7 +971,6 @@ def change_footer(
     kind: str, edit: Edit | list[Edit], entry_id: str, today: date | None = None
 ) -> None:
     edits = edit if isinstance(edit, list) else [edit]
-    main = edits[-1]
     problems = entry_problems(edits, entry_id, kind)
     st.divider()
     if kind in ("metric", "key_result"):
@@ -980,19 +979,20 @@ def change_footer(
     if kind == "key_result" and not problems:
         lint_notes(edits, entry_id)
     row = st.container(horizontal=True, vertical_alignment="center")
-    disabled = not entry_id or not ID_PATTERN.match(entry_id)
+    valid_id = bool(entry_id) and bool(ID_PATTERN.match(entry_id))
+    unchanged = valid_id and not changes_anything(edits)
     row.button(
         "Apply to draft",
         key=f"{PREFIXES[kind]}_apply",
         type="primary",
-        disabled=disabled,
+        disabled=not valid_id or unchanged,
         on_click=apply_change,
         args=(kind, edits, entry_id),
     )
-    if disabled:
+    if not valid_id:
         row.caption("Give it an ID (letters, digits, '-', '_' and '.') to apply it.")
-    elif not main.fields:
-        row.caption("Nothing to apply yet.")
+    elif unchanged:
+        row.caption("No change to apply yet: edit a field above.")
     else:
         row.caption(
             "Applied changes collect in the draft below; nothing is written until you save."
@@ -1001,6 +1001,13 @@ def change_footer(
 
 PREFIXES = {"metric": "metric", "key_result": "kr", "source": "source"}
 PICKS = {"metric": "metric_pick", "key_result": "kr_pick", "source": "source_pick"}
+
+
+def changes_anything(edits: list[Edit]) -> bool:
+    try:
+        return any(edit.fields for edit in reduced(draft_text(), edits))
+    except EditError:
+        return True  # applying will say what is wrong
 
 
 def lint_notes(edits: list[Edit], kr_id: str) -> None:

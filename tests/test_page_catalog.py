@@ -445,3 +445,14 @@ def test_a_key_result_can_start_a_new_objective(catalog_path, monkeypatch):
         "        target: 1",
     ]
     assert catalog_path.read_text().splitlines()[:-9] == COMMENTED.splitlines()
+
+
+def test_an_entry_picked_but_not_changed_cannot_be_applied(catalog_path, monkeypatch):
+    at = logged_in(monkeypatch)
+    at.selectbox(key="metric_pick").set_value("csat").run()
+    assert not at.exception
+    assert at.selectbox(key="metric_agg").value == "avg"
+    assert at.multiselect(key="metric_dimensions").value == ["region"]
+    assert at.button(key="metric_apply").disabled
+    at.selectbox(key="metric_grain").set_value("week").run()
+    assert not at.button(key="metric_apply").disabled
