@@ -110,12 +110,6 @@ def test_the_key_result_page_draws_the_trajectory_and_explains_the_status(
         page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Streamlit runs the first script of a fresh server in its legacy pages/ mode "
-    "(PagesManager.uses_pages_directory) until dashboard.py's st.navigation has run once, "
-    "so a shared link opened first shows the bare page without the dashboard's navigation",
-)
 def test_a_shared_link_opens_inside_the_dashboard_frame(browser, dashboard):
     page = open_page(browser, dashboard.page_url("key_result?kr=csat"), ".okr-explain")
     try:
