@@ -29,7 +29,7 @@ from okr.editor import (
     open_catalog,
     save,
 )
-from okr.formatting import STATUS_LABELS, format_value
+from okr.formatting import format_value
 from okr.lint import lint
 from okr.model import AGGS, FORMATS, GRAINS, Catalog, KeyResult, Metric
 from okr.preview import (
@@ -45,7 +45,7 @@ from okr.preview import (
 from okr.secrets import display_url
 from okr.store import StoreBusy
 from ui import state
-from ui.components import empty_state, problems_banner
+from ui.components import empty_state, problems_banner, status_chip_html
 
 NEW = "+ New"
 NEW_OBJECTIVE = "+ New objective"
@@ -1162,10 +1162,13 @@ def show_preview(result: tuple[Preview, KRPreview | None] | list) -> None:
         st.dataframe(frame.iloc[::-1], hide_index=True, height=360, key="catalog_preview_table")
     if drawn is not None:
         status = drawn.status
-        st.caption(
-            f"As of today this key result would read {format_value(status.current, metric)} "
-            f"against a pace of {format_value(status.expected, metric)} "
-            f"({STATUS_LABELS.get(status.status, status.status)})."
+        current = html.escape(format_value(status.current, metric))
+        expected = html.escape(format_value(status.expected, metric))
+        st.markdown(
+            f"<span class='okr-kv'>On {state.today().isoformat()} this key result would read "
+            f"<b>{current}</b> against a pace of <b>{expected}</b></span> "
+            f"{status_chip_html(status.status)}",
+            unsafe_allow_html=True,
         )
 
 

@@ -315,7 +315,9 @@ def test_previewing_a_key_result_draws_its_baseline_target_and_pace(catalog_path
     assert [a["text"] for a in spec["layout"]["annotations"]] == ["Target 90 points", "today"]
     assert spec["layout"]["shapes"][-1]["x0"] == "2026-08-15"
     # The scenario's hand-computed numbers for csat on Aug 15: current 79.4, pace 82.417582.
-    assert "would read 79.4 points against a pace of 82.4 points (At risk)" in texts(at)
+    said = texts(at)
+    assert "would read <b>79.4 points</b> against a pace of <b>82.4 points</b>" in said
+    assert "▲ At risk</span>" in said
 
 
 def test_a_preview_reports_a_source_error_plainly(catalog_path, monkeypatch):
