@@ -25,6 +25,12 @@ def open_page(browser, url: str, ready: str):
     return page
 
 
+def assert_in_dashboard_frame(page) -> None:
+    """A shared link opens inside the dashboard's navigation, not as a lone page file."""
+    navigation = page.inner_text('[data-testid="stSidebarNav"]')
+    assert "Data health" in navigation and "Explore" in navigation
+
+
 def assert_calm(page) -> None:
     body = page.inner_text("body")
     assert "Traceback" not in body
@@ -45,6 +51,7 @@ def test_explore_draws_csat_by_week_and_region(
     )
     try:
         assert_calm(page)
+        assert_in_dashboard_frame(page)
         body = page.inner_text("body")
         assert "Explore" in body
         assert "Customer satisfaction (CSAT)" in body
@@ -68,6 +75,7 @@ def test_health_shows_sources_quarantine_and_stale_signups(
         assert "Traceback" not in body
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "Data health" in body
+        assert_in_dashboard_frame(page)
         assert "1 stale metric: signups" in body
         assert "1 quarantined row" in body
         assert "exports/support" in body
