@@ -87,6 +87,8 @@ class CsvConnector:
         tracker = _ProgressTracker(progress, sum(f.size for fs in listings.values() for f in fs))
         with duckdb.connect() as con:
             _set_timezone(con, timezone)
+            # Rows are only aggregated: keeping their order would cost buffer memory.
+            con.execute("SET preserve_insertion_order = false")
             for table, table_metrics in by_table.items():
                 scan = _GlobScan(self.source.id, table, table_metrics, listings[table], timezone)
                 scan.run(con, previous, tracker, out)
