@@ -29,7 +29,7 @@ from ui.components import FAILING_BADGE, badge_html, empty_state, problems_banne
 OK_BADGE = badge_html("✓ OK", "#007A5A", "The last sync of this source worked")
 NEVER_BADGE = badge_html("○ Never synced", "#6B6B6B", "Run okr sync or Sync now")
 SOURCE_BADGES = {"ok": OK_BADGE, "failing": FAILING_BADGE, "never_synced": NEVER_BADGE}
-METRIC_STATES = {"fresh": "✓ Fresh", "stale": "⏱ Stale", "no_data": "? No data"}
+METRIC_STATES = {"fresh": "✓ Fresh", "stale": "◷ Stale", "no_data": "? No data"}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

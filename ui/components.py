@@ -55,7 +55,7 @@ def badge_html(text: str, color: str = "#555", title: str = "") -> str:
 
 
 STALE_BADGE = badge_html(
-    "⏱ Stale", "#9A6700", "The newest data is older than the metric's freshness"
+    "◷ Stale", "#9A6700", "The newest data is older than the metric's freshness"
 )
 DRIFTING_BADGE = badge_html("↘ Drifting", "#D55E00", "On its current trend it will miss the target")
 FAILING_BADGE = badge_html("⚠ Source failing", "#D55E00", "The last sync of this source failed")
