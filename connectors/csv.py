@@ -297,23 +297,24 @@ class _GlobScan:
             tracker.skip(sum(f.size for f in self.files))
             out.notes.append(f"{self.table}: {_files(len(self.files))} unchanged, skipped")
             return
-        windows = {} if full else self._affected_windows(con, previous, changed, deleted)
-        to_read = self.files if full else self._with_overlapping(previous, changed, windows)
-        readable = [f for f in to_read if f.size > 0]
-        keys = sorted({_key(m) for m in self.metrics})
-        self.read_ranges = {f.rel: dict.fromkeys(keys) for f in to_read}
-        parts: dict[str, list[dict[str, Any]]] = {m.id: [] for m in self.metrics}
-        if readable:
-            specs = _resolve(con, self.source_id, self.metrics, readable)
-            scanned = _scan(con, specs, readable, self.timezone, tracker, self.table)
-            self.read_ranges.update(scanned.ranges)
-            parts = scanned.parts
-            out.rows_read += scanned.rows
-        tracker.skip(sum(f.size for f in self.files) - sum(f.size for f in readable))
+        to_read = self.files if full else changed
+        scanned = self._read(con, to_read, tracker)
+        windows: dict[str, Range | None] = {}
+        if not full:
+            windows = self._affected_windows(previous, changed, deleted, scanned)
+            overlapping = self._overlapping(previous, changed, windows)
+            if overlapping:
+                # A non-additive value needs every row of its period: read those files too.
+                to_read = [f for f in self.files if f in changed or f in overlapping]
+                scanned = self._read(con, to_read, tracker)
+        self._record(to_read, scanned)
         read = [f.rel for f in to_read]
         for metric in self.metrics:
-            self._emit(metric, parts[metric.id], full, windows, read + deleted, out)
+            parts = scanned.parts[metric.id] if scanned else []
+            self._emit(metric, parts, full, windows, read + deleted, out)
+        out.rows_read += scanned.rows if scanned else 0
         out.reread.update(read + deleted)
+        tracker.skip(sum(f.size for f in self.files) - sum(f.size for f in to_read))
         skipped = len(self.files) - len(to_read)
         out.notes.append(
             f"{self.table}: {_files(len(to_read))} read"
@@ -321,35 +322,44 @@ class _GlobScan:
             + (f", {len(deleted)} deleted" if deleted else "")
         )
 
-    def _affected_windows(self, con, previous, changed, deleted) -> dict[str, Range | None]:
+    def _read(self, con, files: list[_File], tracker) -> _Scanned | None:
+        """One scan of the non-empty `files`; None when every one of them is empty."""
+        readable = [f for f in files if f.size > 0]
+        if not readable:
+            return None
+        specs = _resolve(con, self.source_id, self.metrics, readable)
+        return _scan(con, specs, readable, self.timezone, tracker, self.table)
+
+    def _record(self, files: list[_File], scanned: _Scanned | None) -> None:
+        keys = sorted({_key(m) for m in self.metrics})
+        self.read_ranges = {f.rel: dict.fromkeys(keys) for f in files}
+        self.read_ranges.update(scanned.ranges if scanned else {})
+
+    def _affected_windows(self, previous, changed, deleted, scanned) -> dict[str, Range | None]:
         """Per non-additive key, the periods whose values may change: old and new ranges."""
-        keys = sorted({_key(m) for m in self.metrics if not m.additive})
-        if not keys:
-            return {}
-        readable = [f for f in changed if f.size > 0]
-        fresh = _file_ranges(con, readable, keys, self.timezone, self.table)
         windows: dict[str, Range | None] = {}
-        for key in keys:
+        for key in sorted({_key(m) for m in self.metrics if not m.additive}):
             window: Range | None = None
             for rel in [f.rel for f in changed] + deleted:
                 old = previous.periods(rel, key)
                 window = _merge(window, None if old == _UNKNOWN else old)
-            for file in readable:
-                window = _merge(window, fresh.get(file.rel, {}).get(key))
+            for spans in (scanned.ranges if scanned else {}).values():
+                window = _merge(window, spans.get(key))
             windows[key] = window
         return windows
 
-    def _with_overlapping(self, previous, changed, windows) -> list[_File]:
-        """The changed files plus every unchanged file with rows in an affected window."""
-        chosen = {f.rel for f in changed}
-        for file in self.files:
-            for key, window in windows.items():
-                if window is None or file.rel in chosen or file.size == 0:
-                    continue
+    def _overlapping(self, previous, changed, windows) -> list[_File]:
+        """The unchanged files that hold rows in an affected window."""
+        live = {key: window for key, window in windows.items() if window is not None}
+
+        def overlaps(file: _File) -> bool:
+            for key, window in live.items():
                 span = previous.periods(file.rel, key)
                 if span == _UNKNOWN or (span is not None and _overlaps(span, window)):
-                    chosen.add(file.rel)
-        return [f for f in self.files if f.rel in chosen]
+                    return True
+            return False
+
+        return [f for f in self.files if f not in changed and f.size > 0 and overlaps(f)]
 
     def _emit(self, metric, parts, full, windows, origins, out: _Accumulator) -> None:
         if full:
@@ -744,40 +754,6 @@ def _local(column: str, timezone: str) -> str:
 def _period_sql(local_time: str, grain: str) -> str:
     # date_trunc('week') starts ISO weeks, on Monday.
     return f"CAST(date_trunc('{grain}', {local_time}) AS DATE)"
-
-
-# -- incremental: the periods a changed file covers --------------------------------------
-
-
-def _file_ranges(con, files, keys: list[str], timezone: str, table: str) -> dict[str, dict]:
-    """Each file's first and last period per key, reading its time columns alone."""
-    if not files:
-        return {}
-    times = sorted({k.split("|")[0] for k in keys})
-    params: dict[str, Any] = {"types": dict.fromkeys(times, "TIMESTAMPTZ"), "not_null": times}
-    reads = []
-    for number, group in enumerate(_header_groups(files)):
-        params[f"files{number}"] = [str(f.path) for f in group]
-        locals_ = ", ".join(f"{_local(t, timezone)} AS _t{i}" for i, t in enumerate(times))
-        reads.append(
-            f"SELECT {_FILE_COLUMN} AS _file, {locals_} FROM read_csv($files{number}, "
-            f"types=$types, force_not_null=$not_null, filename='{_FILE_COLUMN}', "
-            "ignore_errors=true)"
-        )
-    spans = []
-    for key in keys:
-        time, grain = key.split("|")
-        period = _period_sql(f"_t{times.index(time)}", grain)
-        spans += [f"min({period})", f"max({period})"]
-    sql = f"SELECT _file, {', '.join(spans)} FROM ({' UNION ALL '.join(reads)}) GROUP BY _file"
-    rels = {str(f.path): f.rel for f in files}
-    ranges: dict[str, dict] = {}
-    for row in _execute(con, sql, params, table).rows:
-        ranges[rels[row[0]]] = {
-            key: (row[1 + 2 * n], row[2 + 2 * n]) if row[1 + 2 * n] else None
-            for n, key in enumerate(keys)
-        }
-    return ranges
 
 
 # -- quarantine --------------------------------------------------------------------------

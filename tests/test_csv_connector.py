@@ -640,6 +640,21 @@ def test_non_additive_metric_rereads_only_files_overlapping_the_changed_periods(
         ("", date(2026, 7, 7), 1.0),
         ("", date(2026, 7, 8), 1.0),
     ]
+    assert second.rows_read == 4  # two rows in a.csv, two in b.csv
+
+
+def test_a_new_day_for_a_non_additive_metric_is_read_alone(tmp_path):
+    write(tmp_path, "day1.csv", "at,user\n2026-07-06 09:00,u1\n2026-07-06 10:00,u2\n")
+    users = metric("u", "count_distinct", table="day*.csv", value="user")
+    first = pull(tmp_path, users)
+    write(tmp_path, "day2.csv", "at,user\n2026-07-07 09:00,u1\n2026-07-07 11:00,u1\n")
+    second = pull(tmp_path, users, state=first.state)
+    assert second.reread_origins == ["day2.csv"]
+    assert second.supersedes == [
+        Supersede("u", origin="", since=date(2026, 7, 7), until=date(2026, 7, 7))
+    ]
+    assert rows(second.parts, "origin", "period", "n", "value") == [("", date(2026, 7, 7), 2, 1.0)]
+    assert second.rows_read == 2
 
 
 def test_the_window_of_a_changed_file_spans_its_old_and_new_periods(tmp_path):
