@@ -50,6 +50,7 @@ __all__ = [
     "changed_lines",
     "digest",
     "entry_fields",
+    "entry_ids",
     "mask_secrets",
     "open_catalog",
     "save",
@@ -302,6 +303,23 @@ def apply_edit(text: str, edit: Edit) -> str:
     else:
         raise EditError(f"unknown kind of edit '{edit.kind}'")
     return document.text()
+
+
+def entry_ids(text: str, kind: EditKind) -> list[str]:
+    """The ids of every entry of one kind written in `text`, valid or not, in file order."""
+    document = _Document(text)
+    if kind in ("source", "metric"):
+        section = document.root.get("sources" if kind == "source" else "metrics")
+        return [str(k) for k in section] if isinstance(section, CommentedMap) else []
+    if kind == "objective":
+        return [str(o.get("id")) for o in document.objectives() if o.get("id") is not None]
+    ids = []
+    for objective in document.objectives():
+        krs = objective.get("key_results")
+        for kr in krs if isinstance(krs, CommentedSeq) else ():
+            if isinstance(kr, CommentedMap) and kr.get("id") is not None:
+                ids.append(str(kr.get("id")))
+    return ids
 
 
 def entry_fields(text: str, kind: EditKind, entry_id: str) -> dict[str, Any] | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -16,7 +18,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from connectors.base import SourceError
 from okr.access import HOW_TO_ENABLE, editor_access
-from okr.catalog import ID_PATTERN, CatalogError, parse_catalog
+from okr.catalog import ID_PATTERN, CatalogError, Problem, parse_catalog
 from okr.editor import (
     CatalogFile,
     Edit,
@@ -26,6 +28,7 @@ from okr.editor import (
     catalog_diff,
     changed_lines,
     entry_fields,
+    entry_ids,
     open_catalog,
     save,
 )
@@ -63,6 +66,7 @@ MEASURE_LABELS = {
 # Values a catalog need not write: left out of new entries and of entries without the key.
 DEFAULTS = {"grain": "day", "format": "number", "commitment": "committed", "weight": 1}
 PACE_COLOR, ACTUAL_COLOR, TARGET_COLOR = "#7A7A7A", "#0072B2", "#009E73"
+WRONG_PASSWORD_DELAY = 1.0  # seconds
 
 CSS = """
 <style>
@@ -119,6 +123,8 @@ def access_bar(access) -> bool:
 def unlock(access) -> None:
     given = st.session_state.get("catalog_password") or ""
     ok = access.can_edit(password_given=given)
+    if not ok:
+        time.sleep(WRONG_PASSWORD_DELAY)  # makes guessing the password slow
     st.session_state.catalog_unlocked = ok
     st.session_state.catalog_login_failed = not ok
     st.session_state.catalog_password = ""
@@ -452,10 +458,24 @@ def without_defaults(values: dict[str, Any], written: dict[str, Any]) -> dict[st
     }
 
 
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$~])")
+
+
+def plain(text: Any) -> str:
+    """`text` shown as written in Markdown: `$` is not maths, `*` and `_` not emphasis."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
 def problems_box(problems: list, title: str) -> None:
+    """Problems as `okr validate` prints them: FILE:LINE: message."""
     if not problems:
         return
-    shown = "\n".join(f"- line {p.line}: {p.message}" for p in problems[:12])
+    shown = "\n".join(
+        f"- `{Path(p.file).name}:{p.line}`: {plain(p.message)}"
+        if p.line
+        else f"- {plain(p.message)}"
+        for p in problems[:12]
+    )
     more = f"\n- … and {len(problems) - 12} more" if len(problems) > 12 else ""
     st.error(f"**{title}**\n\n{shown}{more}", icon=":material/block:")
 
@@ -508,12 +528,12 @@ METRIC_FIELDS: dict[str, Any] = {
 
 
 def metric_form(catalog: Catalog) -> None:
-    ids = list(catalog.metrics)
+    ids = entry_ids(draft_text(), "metric")  # invalid ones too, so they can be fixed here
     picked = st.selectbox(
         "Metric",
         [NEW, *ids],
         key="metric_pick",
-        format_func=lambda m: "+ New metric" if m == NEW else f"{catalog.metrics[m].title} ({m})",
+        format_func=lambda m: "+ New metric" if m == NEW else metric_name(catalog, m),
     )
     ensure_loaded("metric", "metric", "metric_pick", METRIC_FIELDS)
     if st.session_state.get("metric_mode") is None:
@@ -538,6 +558,11 @@ def metric_form(catalog: Catalog) -> None:
         )
     metric_id = picked if picked != NEW else (st.session_state.get("metric_id") or "").strip()
     change_footer("metric", metric_edit(metric_id, picked == NEW), metric_id)
+
+
+def metric_name(catalog: Catalog, metric_id: str) -> str:
+    metric = catalog.metrics.get(metric_id)
+    return f"{metric.title} ({metric_id})" if metric else f"{metric_id} (has problems)"
 
 
 def metric_definition(catalog: Catalog, picked: str) -> None:
@@ -575,7 +600,7 @@ def metric_definition(catalog: Catalog, picked: str) -> None:
     elif source is not None:
         tables, error = tables_of(catalog, source_key(catalog, source.id))
         if error:
-            st.caption(f"⚠ Could not look at source '{source.id}': {error}")
+            st.caption(f"⚠ Could not look at source '{source.id}': {plain(error)}")
         table_col, time_col = st.columns(2)
         with table_col:
             what = "Export file or glob" if source.type == "csv" else "Table"
@@ -583,7 +608,7 @@ def metric_definition(catalog: Catalog, picked: str) -> None:
         if table:
             columns, error = columns_of(catalog, source_key(catalog, source.id), table)
             if error:
-                st.caption(f"⚠ {error}")
+                st.caption(f"⚠ {plain(error)}")
         with time_col:
             select_or_type("Time column", "metric_time", columns, help="Each row's date or time")
     agg_col, value_col = st.columns(2)
@@ -665,11 +690,16 @@ KR_FIELDS: dict[str, Any] = {
 
 def kr_form(catalog: Catalog, today: date) -> None:
     krs = {kr.id: kr for kr in catalog.key_results()}
+    kr_ids = entry_ids(draft_text(), "key_result")  # invalid ones too, so they can be fixed here
     picked = st.selectbox(
         "Key result",
-        [NEW, *krs],
+        [NEW, *kr_ids],
         key="kr_pick",
-        format_func=lambda k: "+ New key result" if k == NEW else f"{krs[k].title} ({k})",
+        format_func=lambda k: (
+            "+ New key result"
+            if k == NEW
+            else (f"{krs[k].title} ({k})" if k in krs else f"{k} (has problems)")
+        ),
     )
     ensure_loaded("key_result", "kr", "kr_pick", KR_FIELDS)
     split_kr_widgets()
@@ -712,7 +742,7 @@ def kr_form(catalog: Catalog, today: date) -> None:
             "Metric",
             metric_ids,
             key="kr_metric",
-            format_func=lambda m: f"{catalog.metrics[m].title} ({m})",
+            format_func=lambda m: metric_name(catalog, m),
         )
         metric = catalog.metrics.get(metric_id) if metric_id else None
         if metric is not None and metric.dimensions:
@@ -867,7 +897,7 @@ SOURCE_FIELDS: dict[str, Any] = {"id": "", "type": "csv", "path": "", "url": "",
 
 
 def source_form(catalog: Catalog) -> None:
-    ids = list(catalog.sources)
+    ids = entry_ids(draft_text(), "source")
     picked = st.selectbox(
         "Source",
         [NEW, *ids],
@@ -939,7 +969,7 @@ def probe_source(edit: Edit, source_id: str) -> None:
     try:
         tables = source_tables(candidate, source_id)
     except SourceError as error:
-        st.error(f"**The source cannot be read.** {error}", icon=":material/warning:")
+        st.error(f"**The source cannot be read.** {plain(error)}", icon=":material/warning:")
         return
     if not tables:
         st.info(
@@ -958,13 +988,12 @@ def candidate_catalog(edits: list[Edit]) -> tuple[Catalog | None, list]:
     try:
         text = apply_edits(draft_text(), edits)
     except EditError as error:
-        return None, [_Problem(0, str(error))]
+        return None, [_problem(str(error))]
     return parsed(text)
 
 
-class _Problem:
-    def __init__(self, line: int, message: str):
-        self.line, self.message = line, message
+def _problem(message: str) -> Problem:
+    return Problem(str(state.catalog_path()), 0, message)
 
 
 def change_footer(
@@ -1017,7 +1046,7 @@ def lint_notes(edits: list[Edit], kr_id: str) -> None:
         return
     for warning in lint(candidate, state.today()):
         if warning.item == f"key result '{kr_id}'":
-            st.warning(warning.message, icon=":material/lightbulb:")
+            st.warning(plain(warning.message), icon=":material/lightbulb:")
 
 
 def entry_problems(edits: list[Edit], entry_id: str, kind: str) -> list:
@@ -1042,17 +1071,17 @@ def apply_change(kind: str, edits: list[Edit], entry_id: str) -> None:
         what = kind.replace("_", " ")
         st.session_state.catalog_flash = (
             "error",
-            f"A {what} '{entry_id}' already exists; pick it in the list to change it, or "
+            f"A {what} '{plain(entry_id)}' already exists; pick it in the list to change it, or "
             f"choose another ID.",
         )
         return
     try:
         edits = reduced(text, edits)
     except EditError as error:
-        st.session_state.catalog_flash = ("error", f"This change cannot be applied: {error}")
+        st.session_state.catalog_flash = ("error", f"This change cannot be applied: {plain(error)}")
         return
     said = "; ".join(describe_edits(text, edits))
-    add_to_draft(edits, f"Applied to the draft: {said}.")
+    add_to_draft(edits, f"Applied to the draft: {plain(said)}.")
     st.session_state[PICKS[kind]] = entry_id
     st.session_state[f"{PREFIXES[kind]}_loaded"] = entry_id
     if kind == "key_result":
@@ -1103,12 +1132,12 @@ def run_preview(kind, edits, entry_id, first, last, today):
         return problems
     if kind == "metric":
         if entry_id not in candidate.metrics:
-            return problems or [_Problem(0, f"metric '{entry_id}' is not complete yet")]
+            return problems or [_problem(f"metric '{entry_id}' is not complete yet")]
         with st.spinner(f"Reading metric '{entry_id}' from its source…"):
             return preview_metric(candidate, entry_id, first, last), None
     kr = candidate.key_result(entry_id)
     if kr is None:
-        return problems or [_Problem(0, f"key result '{entry_id}' is not complete yet")]
+        return problems or [_problem(f"key result '{entry_id}' is not complete yet")]
     with st.spinner(f"Reading metric '{kr.metric}' from its source…"):
         preview = preview_metric(
             candidate, kr.metric, min(first, kr.start), last, where=dict(kr.where)
@@ -1122,7 +1151,9 @@ def show_preview(result: tuple[Preview, KRPreview | None] | list) -> None:
         return
     preview, drawn = result
     if not preview.ok:
-        st.error(f"**The source could not be read.** {preview.error}", icon=":material/warning:")
+        st.error(
+            f"**The source could not be read.** {plain(preview.error)}", icon=":material/warning:"
+        )
         return
     metric = preview.metric
     values = [(p, v) for p, v in preview.values() if v is not None]
@@ -1143,7 +1174,7 @@ def show_preview(result: tuple[Preview, KRPreview | None] | list) -> None:
         summary += f"; {preview.quarantined} {rows} would be quarantined"
     st.caption(summary)
     for sample in preview.quarantine_samples:
-        st.caption(f"⚠ {sample}")
+        st.caption(f"⚠ {plain(sample)}")
     chart_col, table_col = st.columns([2, 1], gap="medium")
     with chart_col:
         st.plotly_chart(
@@ -1270,7 +1301,7 @@ def review_and_save(today: date) -> None:
         show_conflict(conflict, text, name)
     st.markdown(
         f"**{len(edits)} change{'s' if len(edits) != 1 else ''} in the draft:** "
-        + "; ".join(html.escape(line) for line in describe_edits(base.text, edits))
+        + "; ".join(plain(line) for line in describe_edits(base.text, edits))
     )
     catalog, problems = parsed(text)
     problems_box(
@@ -1283,7 +1314,10 @@ def review_and_save(today: date) -> None:
         for warning in lint(catalog, today):
             kr_id = re.match(r"^key result '(.+)'$", warning.item)
             if kr_id and kr_id.group(1) in touched:
-                st.warning(f"**{warning.item}**: {warning.message}", icon=":material/lightbulb:")
+                st.warning(
+                    f"**{plain(warning.item)}**: {plain(warning.message)}",
+                    icon=":material/lightbulb:",
+                )
     count = changed_lines(base.text, text)
     with st.expander(
         f"Diff against {name} ({count} line{'s' if count != 1 else ''} changed)", expanded=True
@@ -1313,7 +1347,7 @@ def describe_edits(text: str, edits: list[Edit]) -> list[str]:
 
 
 def show_conflict(conflict: dict, text: str, name: str) -> None:
-    st.error(f"**Not saved.** {conflict['message']}", icon=":material/warning:")
+    st.error(f"**Not saved.** {plain(conflict['message'])}", icon=":material/warning:")
     with st.expander("What changed on disk since you loaded it"):
         st.code(conflict["changes"] or "(the file is gone)", language="diff")
     row = st.container(horizontal=True)
@@ -1338,13 +1372,13 @@ def save_draft() -> None:
         st.session_state.catalog_conflict = {"message": str(conflict), "changes": conflict.changes}
         return
     except CatalogError as error:
-        st.session_state.catalog_flash = ("error", f"Not saved: {error}")
+        st.session_state.catalog_flash = ("error", f"Not saved: {plain(error)}")
         return
     except OSError as error:
         st.session_state.catalog_flash = (
             "error",
-            f"Not saved: {path} could not be written ({error.strerror or error}). Check that "
-            f"the dashboard may write to {path.parent}.",
+            f"Not saved: {plain(path)} could not be written ({plain(error.strerror or error)}). "
+            f"Check that the dashboard may write to {plain(path.parent)}.",
         )
         return
     count = changed_lines(base.text, text)
@@ -1367,7 +1401,7 @@ def reapply_draft() -> None:
     except (OSError, EditError) as error:
         st.session_state.catalog_flash = (
             "error",
-            f"Your changes cannot be re-applied to the file as it is now: {error}. Download "
+            f"Your changes cannot be re-applied to the file as it is now: {plain(error)}. Download "
             f"your version and merge it by hand.",
         )
         return

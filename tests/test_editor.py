@@ -19,6 +19,7 @@ from okr.editor import (
     catalog_diff,
     changed_lines,
     entry_fields,
+    entry_ids,
     open_catalog,
     save,
 )
@@ -507,3 +508,11 @@ def test_replaying_a_reduced_edit_keeps_a_change_made_meanwhile_to_the_same_entr
     replayed = apply_edit(theirs, edit)
     assert "title: Lift CSAT to 90" in replayed
     assert "target: 95      # agreed in June" in replayed
+
+
+def test_entry_ids_list_what_the_file_defines_even_when_it_is_invalid():
+    broken = COMMENTED.replace("    agg: sum\n", "    agg: total\n")
+    assert entry_ids(broken, "metric") == ["csat", "deals"]
+    assert entry_ids(broken, "source") == ["support", "warehouse"]
+    assert entry_ids(broken, "objective") == ["support", "sales"]
+    assert entry_ids(broken, "key_result") == ["csat"]

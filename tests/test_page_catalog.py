@@ -182,7 +182,7 @@ def test_adding_a_metric_saves_only_its_new_lines(catalog_path, monkeypatch):
     ]
     at.button(key="metric_apply").click().run()
     assert not at.exception
-    assert at.info[0].value == ("Applied to the draft: add metric 'top_score'.")
+    assert at.info[0].value == "Applied to the draft: add metric 'top\\_score'."
     assert "+  top_score:" in at.code[0].value
     at.button(key="catalog_save").click().run()
     assert not at.exception
@@ -327,9 +327,9 @@ def test_a_preview_reports_a_source_error_plainly(catalog_path, monkeypatch):
         export.unlink()  # the exports vanish between choosing the file and previewing
     at.button(key="metric_preview_run").click().run()
     assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = [e.value for e in at.error]  # Markdown source: `_` and `*` are escaped
     assert any(
-        "The source could not be read." in e and "no file matches 'tickets_*.csv'" in e
+        "The source could not be read." in e and r"no file matches 'tickets\_\*.csv'" in e
         for e in errors
     )
 
@@ -458,3 +458,24 @@ def test_an_entry_picked_but_not_changed_cannot_be_applied(catalog_path, monkeyp
     assert at.button(key="metric_apply").disabled
     at.selectbox(key="metric_grain").set_value("week").run()
     assert not at.button(key="metric_apply").disabled
+
+
+def test_an_entry_with_problems_can_be_picked_again_and_fixed(catalog_path, monkeypatch):
+    at = logged_in(monkeypatch)
+    at.text_input(key="metric_id").set_value("top_score")
+    at.selectbox(key="metric_table").set_value("tickets_*.csv")
+    at.selectbox(key="metric_agg").set_value("max")
+    at.run()
+    at.button(key="metric_apply").click().run()  # applied without a time column
+    assert at.button(key="catalog_save").disabled
+    at.selectbox(key="metric_pick").set_value("top_score").run()
+    assert not at.exception
+    assert at.selectbox(key="metric_table").value == "tickets_*.csv"
+    at.selectbox(key="metric_time").set_value("answered_at")
+    at.selectbox(key="metric_value").set_value("score")
+    at.run()
+    at.button(key="metric_apply").click().run()
+    assert not at.exception
+    assert not at.button(key="catalog_save").disabled
+    at.button(key="catalog_save").click().run()
+    assert load_catalog(catalog_path).metrics["top_score"].time == "answered_at"
