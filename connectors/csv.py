@@ -925,10 +925,15 @@ class _ProgressTracker:
 
         worker = threading.Thread(target=work, daemon=True)
         worker.start()
-        self._report(message, self.done)
-        while worker.is_alive():
-            worker.join(0.5)
-            self._report(message, self.done + max(con.query_progress(), 0) / 100 * size)
+        try:
+            self._report(message, self.done)
+            while worker.is_alive():
+                worker.join(0.5)
+                self._report(message, self.done + max(con.query_progress(), 0) / 100 * size)
+        finally:
+            if worker.is_alive():  # the callback failed: stop the scan before the connection closes
+                con.interrupt()
+                worker.join()
         self.done += size
         if "error" in outcome:
             raise outcome["error"]

@@ -754,6 +754,16 @@ def test_progress_is_reported_and_ends_at_one(tmp_path):
     assert all(0.0 <= share <= 1.0 for share in calls)
 
 
+def test_an_error_in_the_progress_callback_reaches_the_caller(tmp_path):
+    write(tmp_path, "data.csv", SURVEY)
+
+    def failing(message, share):
+        raise RuntimeError("display closed")
+
+    with pytest.raises(RuntimeError, match="display closed"):
+        pull(tmp_path, metric("m", "avg"), progress=failing)
+
+
 def test_columns_lists_the_header_of_the_first_matching_file(tmp_path):
     write(tmp_path, "csat_2.csv", "z,y\n1,2\n")
     write(tmp_path, "csat_1.csv", "answered_at,score,region\n2026-07-06,1,EU\n")
