@@ -48,6 +48,7 @@ _NUMERIC_TYPE = re.compile(
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^\(\s*-?[0-9]+(\.[0-9]+)?\s*\)$")  # a literal, as _spec wraps it
 _SQL_WORDS = frozenset({"true", "false", "null"})
+_TYPE_NAME = re.compile(r"^[A-Z][A-Z0-9_ ]*(\([0-9, ]+\))?$")
 _FILE_COLUMN = "_okr_file"
 _UNKNOWN = "unknown"  # a file's period range that was never recorded
 
@@ -89,12 +90,14 @@ class CsvConnector:
             _set_timezone(con, timezone)
             # Rows are only aggregated: keeping their order would cost buffer memory.
             con.execute("SET preserve_insertion_order = false")
+            layouts: dict[str, _Layout] = {}
             for table, table_metrics in by_table.items():
                 scan = _GlobScan(self.source.id, table, table_metrics, listings[table], timezone)
                 scan.run(con, previous, tracker, out)
                 new_state.absorb(scan, previous)
+                layouts.update(scan.layouts)
             origins = {str(f.path): f.rel for files in listings.values() for f in files}
-            out.quarantine_rows = _quarantine(con, origins)
+            out.quarantine_rows = _quarantine(con, origins, layouts)
         tracker.finish()
         return out.to_pull(new_state.dump())
 
@@ -285,6 +288,7 @@ class _GlobScan:
         self.files = files
         self.timezone = timezone
         self.read_ranges: dict[str, dict[str, Range | None]] = {}
+        self.layouts: dict[str, _Layout] = {}
 
     def run(self, con, previous: _State, tracker: _ProgressTracker, out: _Accumulator) -> None:
         before = previous.globs.get(self.table)
@@ -327,7 +331,8 @@ class _GlobScan:
         readable = [f for f in files if f.size > 0]
         if not readable:
             return None
-        specs = _resolve(con, self.source_id, self.metrics, readable)
+        specs, layouts = _resolve(con, self.source_id, self.metrics, readable)
+        self.layouts.update(layouts)
         return _scan(con, specs, readable, self.timezone, tracker, self.table)
 
     def _record(self, files: list[_File], scanned: _Scanned | None) -> None:
@@ -393,11 +398,15 @@ class _Spec:
     bare_numeric: list[str] = field(default_factory=list)
 
 
-def _resolve(con, source_id: str, metrics: list[Metric], files: list[_File]) -> list[_Spec]:
-    """Checks every column and expression against each header layout among `files`."""
+def _resolve(con, source_id, metrics, files) -> tuple[list[_Spec], dict[str, _Layout]]:
+    """Checks every column and expression against each header layout among `files`.
+
+    Returns the specs and, per file path, the layout its scan reads it with.
+    """
     groups = _header_groups(files)
     first = _sniff(con, groups[0][0])
     specs = [_spec(metric, list(first)) for metric in metrics]
+    layouts: dict[str, _Layout] = {}
     for number, group in enumerate(groups):
         sniffed = first if number == 0 else _sniff(con, group[0])
         columns = list(sniffed)
@@ -405,7 +414,56 @@ def _resolve(con, source_id: str, metrics: list[Metric], files: list[_File]) -> 
         _create_shape(con, sniffed, specs)
         for spec in specs:
             _check_expressions(con, source_id, spec, group[0], columns)
-    return specs
+        layout = _layout(con, sniffed, specs)
+        layouts.update({str(f.path): layout for f in group})
+    return specs, layouts
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a scan reads one header layout: every column in order with the type it is read
+    as, those that may not be empty, and those the metrics use (only they reject rows)."""
+
+    types: dict[str, str]
+    not_null: frozenset[str]
+    used: frozenset[str]
+
+
+def _layout(con, sniffed: dict[str, str], specs: list[_Spec]) -> _Layout:
+    types, not_null = _typing(specs)
+    expressions = [
+        sql
+        for spec in specs
+        for sql in (spec.value, spec.numerator, spec.denominator, spec.metric.filter)
+        if sql
+    ]
+    by_lower = {name.lower(): name for name in sniffed}
+    used = {by_lower[n.lower()] for n in _references(con, expressions) if n.lower() in by_lower}
+    return _Layout(
+        types=sniffed | types,
+        not_null=frozenset(not_null),
+        used=frozenset(used | set(types)),
+    )
+
+
+def _references(con, expressions: list[str]) -> set[str]:
+    """The names every expression refers to, from DuckDB's own parse of it."""
+    names: set[str] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("class") == "COLUMN_REF":
+                names.update(node.get("column_names", []))
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    for sql in expressions:
+        tree = con.execute("SELECT json_serialize_sql(?)", [f"SELECT {sql}"]).fetchall()[0][0]
+        visit(json.loads(tree))
+    return names
 
 
 def _spec(metric: Metric, columns: list[str]) -> _Spec:
@@ -766,35 +824,97 @@ ORDER BY e.column_idx
 """
 
 
-def _quarantine(con, origins: dict[str, str]) -> list[dict[str, Any]]:
+@dataclass
+class _Rejected:
+    """One rejected source row and the errors DuckDB gave for it."""
+
+    path: str
+    start: int
+    row: str
+    dialect: tuple
+    errors: list[tuple] = field(default_factory=list)  # (kind, column name, index, message)
+
+    def cells(self, layout: _Layout | None) -> list[tuple[str, str, str, bool]]:
+        """(column, raw value, type, may not be empty) for each used typed cell of the row."""
+        if layout is None:
+            return []
+        fields = _fields(self.row, self.dialect)
+        return [
+            (column, fields[index], kind, column in layout.not_null)
+            for index, (column, kind) in enumerate(layout.types.items())
+            if column in layout.used and kind != "VARCHAR" and index < len(fields)
+        ]
+
+
+def _quarantine(con, origins: dict[str, str], layouts: dict[str, _Layout]) -> list[dict]:
     """One row per rejected source row: origin, physical line, plain reasons, raw text."""
     try:
         rejects = con.execute(_REJECTS_SQL).fetchall()
     except duckdb.CatalogException:
         return []  # nothing was scanned, so no reject table exists
-    found: dict[tuple[str, int], dict[str, Any]] = {}
+    found: dict[tuple[str, int], _Rejected] = {}
     for path, delimiter, quote, escape, position, column, name, kind, text, message in rejects:
         text = text or ""
         row = text.lstrip("\r\n")
         # DuckDB's position may fall on the newline before the row: skip to the row itself.
         start = max((position or 1) - 1, 0) + len(text) - len(row)
-        entry = found.setdefault((path, start), {"row": row.rstrip("\r\n"), "reasons": []})
-        reason = _reason(kind, name, entry["row"], column, message, (delimiter, quote, escape))
-        if reason not in entry["reasons"]:
-            entry["reasons"].append(reason)
+        entry = found.setdefault(
+            (path, start), _Rejected(path, start, row.rstrip("\r\n"), (delimiter, quote, escape))
+        )
+        entry.errors.append((kind, name, column, message))
+    cells = {key: entry.cells(layouts.get(entry.path)) for key, entry in found.items()}
+    failing = _failing_casts(con, [cell for row in cells.values() for cell in row])
     starts: dict[str, list[int]] = {}
     for path, start in found:
         starts.setdefault(path, []).append(start)
     lines = {path: _line_numbers(Path(path), offsets) for path, offsets in starts.items()}
     return [
         {
-            "origin": origins.get(path, Path(path).name),
-            "line": lines[path][start],
-            "reason": "; ".join(entry["reasons"]),
-            "row": entry["row"],
+            "origin": origins.get(entry.path, Path(entry.path).name),
+            "line": lines[entry.path][entry.start],
+            "reason": "; ".join(_reasons(entry, cells[key], failing)),
+            "row": entry.row,
         }
-        for (path, start), entry in found.items()
+        for key, entry in found.items()
     ]
+
+
+def _reasons(entry: _Rejected, cells, failing: set[tuple[str, str]]) -> list[str]:
+    """Plain reasons, found by checking the row's cells again: DuckDB may name the wrong
+    column of a failed cast when the scan does not read every column."""
+    reasons = [
+        _reason(kind, name, entry.row, index, message, entry.dialect)
+        for kind, name, index, message in entry.errors
+        if kind != "CAST"
+    ]
+    casts = [error for error in entry.errors if error[0] == "CAST"]
+    if casts:
+        checked = [
+            f"{column} is empty" if not value.strip() else f"{column} '{value}' {_is_not_a(kind)}"
+            for column, value, kind, filled in cells
+            if (not value.strip() and filled) or (value.strip() and (value, kind) in failing)
+        ]
+        reasons += checked or [
+            _reason(kind, name, entry.row, index, message, entry.dialect)
+            for kind, name, index, message in casts
+        ]
+    return list(dict.fromkeys(reasons))
+
+
+def _failing_casts(con, cells) -> set[tuple[str, str]]:
+    """The (value, type) pairs among `cells` that DuckDB cannot cast."""
+    by_type: dict[str, set[str]] = {}
+    for _column, value, kind, _filled in cells:
+        if value.strip() and _TYPE_NAME.match(kind):
+            by_type.setdefault(kind, set()).add(value)
+    failing: set[tuple[str, str]] = set()
+    for kind, values in by_type.items():
+        bad = con.execute(
+            f"SELECT v FROM unnest($values) AS t(v) WHERE try_cast(v AS {kind}) IS NULL",
+            {"values": sorted(values)},
+        ).fetchall()
+        failing.update((value, kind) for (value,) in bad)
+    return failing
 
 
 def _reason(kind, column_name, row, column_idx, message, dialect) -> str:

@@ -489,6 +489,39 @@ def test_quarantined_rows_contribute_to_no_metric(tmp_path):
     assert result.reread_origins == ["data.csv"]
 
 
+def test_the_reason_names_the_bad_cell_even_when_other_columns_are_not_read(tmp_path):
+    write(
+        tmp_path,
+        "tickets.csv",
+        """\
+        id,at,region,minutes
+        T1,2026-07-06 09:00,EU,5
+        T2,14/10/2026 09:15,EU,6
+        T3,2026-07-06 10:00,EU,
+        T4,2026-07-06 11:00,EU,soon
+        """,
+    )
+    tickets = metric("tickets", "count", table="tickets.csv")
+    handling = metric("handling", "sum", table="tickets.csv", value="minutes")
+    result = pull(tmp_path, tickets, handling)
+    assert rows(result.quarantine, "line", "reason") == [
+        (3, "at '14/10/2026 09:15' is not a date or time"),
+        (4, "minutes is empty"),
+        (5, "minutes 'soon' is not a number"),
+    ]
+
+
+def test_a_bad_cell_in_a_column_an_expression_reads_is_named(tmp_path):
+    # Past the sniffer's sample, minutes is known to be a whole number: 'soon' cannot be one.
+    lines = ["at,minutes,team"] + [f"2026-07-06 09:00,{i % 2},a" for i in range(30_000)]
+    write(tmp_path, "data.csv", "\n".join([*lines, "2026-07-06 10:00,soon,b", ""]))
+    result = pull(tmp_path, metric("m", "sum", value="minutes * 60", filter="team = 'a'"))
+    assert rows(result.quarantine, "line", "reason") == [
+        (30_002, "minutes 'soon' is not a whole number")
+    ]
+    assert values(result.parts) == {(date(2026, 7, 6), "{}"): 60.0 * 15_000}
+
+
 def test_a_row_with_two_bad_cells_is_one_quarantined_row_with_both_reasons(tmp_path):
     write(tmp_path, "data.csv", "at,score\nsoon,lots\n2026-07-06 09:00,1\n")
     result = pull(tmp_path, metric("m", "sum"))
