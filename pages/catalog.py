@@ -256,12 +256,12 @@ def show_metrics(catalog: Catalog, query: str) -> None:
         {
             "Metric": m.title,
             "ID": m.id,
+            "Used by": ", ".join(users.get(m.id, [])) or "–",
             "Definition": definition(m),
             "Source": m.source,
             "Unit": m.unit or m.format,
             "Owner": m.owner or "–",
             "Fresh within": _duration(m.freshness),
-            "Used by": ", ".join(users.get(m.id, [])) or "–",
             "Description": m.description or "",
         }
         for m in catalog.metrics.values()
@@ -284,8 +284,11 @@ def show_metrics(catalog: Catalog, query: str) -> None:
     if not rows:
         empty_state(f"No metric matches “{query}”.", "Try fewer words, or clear the search.")
         return
+    frame = pd.DataFrame(rows)
+    if not frame["Description"].any():
+        frame = frame.drop(columns="Description")
     st.dataframe(
-        pd.DataFrame(rows),
+        frame,
         hide_index=True,
         key="catalog_metrics_table",
         column_config={
