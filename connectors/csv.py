@@ -74,7 +74,15 @@ class CsvConnector:
         timezone: str,
         progress: Progress | None = None,
     ) -> Pull:
-        """Per-period parts of `metrics`, reading only the files changed since `state`."""
+        """Per-period parts of `metrics`, reading only the files changed since `state`.
+
+        A new or changed metric definition (or timezone) reads every file and supersedes the
+        whole metric. Otherwise an additive metric's parts carry their file as origin and a
+        changed, new or deleted file supersedes that origin; a non-additive metric re-reads
+        every file holding rows in the periods a change touches and supersedes those periods.
+        `reread_origins` lists the files read and the deleted ones: their quarantined rows
+        are replaced by this pull's.
+        """
         folder = self._folder()
         for metric in metrics:
             self._check_metric(metric)
@@ -1029,6 +1037,7 @@ class _ProgressTracker:
         self.progress = progress
         self.done = 0
         self.total = max(total_bytes, 1)
+        self.shown = 0.0
 
     def run(self, con, sql: str, params, size: int, message: str, table: str) -> _Result:
         if self.progress is None:
@@ -1063,7 +1072,9 @@ class _ProgressTracker:
         self.done += size
 
     def _report(self, message: str, done: float) -> None:
-        self.progress(message, min(done / self.total, 1.0))
+        # DuckDB's own progress may step back between phases; what is shown never does.
+        self.shown = max(self.shown, min(done / self.total, 1.0))
+        self.progress(message, self.shown)
 
     def finish(self) -> None:
         if self.progress is not None:
