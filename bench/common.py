@@ -7,6 +7,7 @@ another's. The child side (`Stopwatch`) times the work alone, after imports and 
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import resource
@@ -45,6 +46,9 @@ class Measurement:
 
     contender: str
     seconds: list[float] = field(default_factory=list)
+    # CPU time of the timed work, all threads (None for external commands): less sensitive
+    # than wall time to other work on the machine.
+    cpu_seconds: list[float | None] = field(default_factory=list)
     peaks_mb: list[float] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -55,6 +59,11 @@ class Measurement:
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def best_cpu(self) -> float | None:
+        known = [s for s in self.cpu_seconds if s is not None]
+        return min(known) if known else None
 
     @property
     def peak_mb(self) -> float:
@@ -70,6 +79,23 @@ class Goal:
     met: bool | None  # None: could not be judged in this run
 
 
+@dataclass(frozen=True)
+class Contender:
+    """One contender: `bench.<module>.<function>(**arguments)` in a child, or a command.
+
+    A child function returns a dict with `seconds` and `cpu_seconds` (from a `Stopwatch`)
+    and any details; an external command (`argv`) is timed from its start to its exit.
+    """
+
+    label: str
+    module: str = ""
+    function: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    argv: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    repeat: int = 1
+
+
 @dataclass
 class ScenarioResult:
     """What one scenario prints: its contenders (the floor first), goals and notes."""
@@ -82,8 +108,7 @@ class ScenarioResult:
     goals: list[Goal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     skipped: str | None = None
-    # How to run the okr contender again under a profiler: module, function, arguments, env.
-    okr_call: dict[str, Any] | None = None
+    okr: Contender | None = None  # run again under a profiler when a goal is missed
 
     def ratio(self, row: Measurement) -> tuple[float | None, float | None]:
         """(time, peak memory) of `row` as multiples of the floor's."""
@@ -91,6 +116,13 @@ class ScenarioResult:
         if floor is None:
             return None, None
         return row.best / floor.best, row.peak_mb / floor.peak_mb
+
+    def cpu_ratio(self, row: Measurement) -> float | None:
+        """CPU time of `row` as a multiple of the floor's, when both are known."""
+        floor = next((r for r in self.rows if r.contender == self.floor), None)
+        if floor is None or floor.best_cpu is None or row.best_cpu is None:
+            return None
+        return row.best_cpu / floor.best_cpu
 
     def measurement(self, contender: str) -> Measurement:
         return next(r for r in self.rows if r.contender == contender)
@@ -104,34 +136,40 @@ def say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def measure(
-    label: str,
-    module: str,
-    function: str,
-    *,
-    repeat: int = 1,
-    env: dict[str, str] | None = None,
-    **arguments: Any,
-) -> Measurement:
-    """Runs `bench.<module>.<function>(**arguments)` `repeat` times, each in a new process.
+def measure(*contenders: Contender) -> list[Measurement]:
+    """Runs every contender `repeat` times, each run in a new process, round-robin.
 
-    The function returns a dict with `seconds` (timed by a `Stopwatch`) and any details;
-    the details of the last run are kept.
+    Taking turns (floor, okr, peer, floor, okr...) spreads changes in the machine's load
+    over all contenders alike. The details of each contender's last run are kept.
     """
-    result = Measurement(label)
-    for attempt in range(repeat):
-        say(f"  {label}: run {attempt + 1} of {repeat}")
-        with tempfile.TemporaryDirectory(prefix="okr-bench-") as scratch:
-            out = Path(scratch) / "result.json"
-            argv = [sys.executable, "-m", "bench.child", module, function]
-            argv += [json.dumps(arguments, default=str), str(out)]
-            _, peak_mb = _run(argv, env, what=f"{label} ({module}.{function})")
-            reported = json.loads(out.read_text())
-        result.seconds.append(reported.pop("seconds"))
-        result.peaks_mb.append(peak_mb)
-        result.details = reported
-        say(f"    {result.seconds[-1]:.3f} s, peak {peak_mb:.0f} MB")
-    return result
+    results = [Measurement(c.label) for c in contenders]
+    for attempt in range(max(c.repeat for c in contenders)):
+        for contender, result in zip(contenders, results, strict=True):
+            if attempt >= contender.repeat:
+                continue
+            say(f"  {contender.label}: run {attempt + 1} of {contender.repeat}")
+            seconds, cpu, peak_mb, details = _measure_once(contender)
+            result.seconds.append(seconds)
+            result.cpu_seconds.append(cpu)
+            result.peaks_mb.append(peak_mb)
+            result.details = details
+            cpu_text = "" if cpu is None else f" ({cpu:.2f} s of CPU)"
+            say(f"    {seconds:.3f} s{cpu_text}, peak {peak_mb:.0f} MB")
+    return results
+
+
+def _measure_once(contender: Contender) -> tuple[float, float | None, float, dict[str, Any]]:
+    if contender.argv:
+        seconds, peak_mb = _run(list(contender.argv), contender.env, what=contender.label)
+        return seconds, None, peak_mb, {}
+    with tempfile.TemporaryDirectory(prefix="okr-bench-") as scratch:
+        out = Path(scratch) / "result.json"
+        argv = [sys.executable, "-m", "bench.child", contender.module, contender.function]
+        argv += [json.dumps(contender.arguments, default=str), str(out)]
+        what = f"{contender.label} ({contender.module}.{contender.function})"
+        _, peak_mb = _run(argv, contender.env, what=what)
+        details = json.loads(out.read_text())
+    return details.pop("seconds"), details.pop("cpu_seconds"), peak_mb, details
 
 
 def call(module: str, function: str, *, env: dict[str, str] | None = None, **arguments: Any):
@@ -139,24 +177,9 @@ def call(module: str, function: str, *, env: dict[str, str] | None = None, **arg
     with tempfile.TemporaryDirectory(prefix="okr-bench-") as scratch:
         out = Path(scratch) / "result.json"
         argv = [sys.executable, "-m", "bench.child", module, function]
-        _run(
-            [*argv, json.dumps(arguments, default=str), str(out)], env, what=f"{module}.{function}"
-        )
+        argv += [json.dumps(arguments, default=str), str(out)]
+        _run(argv, env, what=f"{module}.{function}")
         return json.loads(out.read_text())
-
-
-def measure_command(
-    label: str, argv: list[str], *, repeat: int = 1, env: dict[str, str] | None = None
-) -> Measurement:
-    """Runs an external command `repeat` times: wall time from start to exit, peak memory."""
-    result = Measurement(label)
-    for attempt in range(repeat):
-        say(f"  {label}: run {attempt + 1} of {repeat}")
-        seconds, peak_mb = _run(argv, env, what=label)
-        result.seconds.append(seconds)
-        result.peaks_mb.append(peak_mb)
-        say(f"    {seconds:.3f} s, peak {peak_mb:.0f} MB")
-    return result
 
 
 def _run(argv: list[str], env: dict[str, str] | None, *, what: str) -> tuple[float, float]:
@@ -207,18 +230,37 @@ def _which(program: str) -> str:
 
 
 class Stopwatch:
-    """Times the block it wraps; notes the process's resident memory before it started."""
+    """Times the block it wraps; notes the process's resident memory before it started.
+
+    With OKR_BENCH_PROFILE=FILE in the environment the block also runs under cProfile and
+    the statistics are saved to FILE: the profile covers the timed work and nothing else.
+    """
 
     def __enter__(self) -> Stopwatch:
         self.rss_before_mb = resident_peak_mb()
+        self.profile_to = os.environ.get("OKR_BENCH_PROFILE")
+        self.profiler = cProfile.Profile() if self.profile_to else None
         self.started = time.perf_counter()
+        self.cpu_started = time.process_time()
+        if self.profiler:
+            self.profiler.enable()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if self.profiler:
+            self.profiler.disable()
         self.seconds = time.perf_counter() - self.started
+        self.cpu_seconds = time.process_time() - self.cpu_started
+        if self.profiler:
+            self.profiler.dump_stats(self.profile_to)
 
     def result(self, **details: Any) -> dict[str, Any]:
-        return {"seconds": self.seconds, "rss_before_mb": round(self.rss_before_mb, 1), **details}
+        return {
+            "seconds": self.seconds,
+            "cpu_seconds": self.cpu_seconds,
+            "rss_before_mb": round(self.rss_before_mb, 1),
+            **details,
+        }
 
 
 def resident_peak_mb() -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import events
-from bench.common import Goal, ScenarioResult, Settings, Stopwatch, measure, say
+from bench.common import Contender, Goal, ScenarioResult, Settings, Stopwatch, measure, say
 
 TIME_GOAL = 1.3
 MEMORY_GOAL = 1.2
@@ -50,21 +50,21 @@ def run(settings: Settings) -> ScenarioResult:
     work = events.folder(settings.rows, settings.seed) / "csv_sync"
     catalog = catalog_for(work, export.parent)
     say(f"{result.title}: {result.setup}")
-    result.rows.append(
-        measure(result.floor, "csv_sync", "duckdb_floor", repeat=settings.repeat, path=str(export))
+    result.okr = Contender(
+        "okr sync", "csv_sync", "okr_sync", {"catalog": str(catalog)}, repeat=settings.repeat
     )
-    result.okr_call = {"module": "csv_sync", "function": "okr_sync", "catalog": str(catalog)}
-    result.rows.append(
-        measure("okr sync", "csv_sync", "okr_sync", repeat=settings.repeat, catalog=str(catalog))
-    )
-    result.rows.append(
-        measure(
+    result.rows = measure(
+        Contender(
+            result.floor, "csv_sync", "duckdb_floor", {"path": str(export)}, repeat=settings.repeat
+        ),
+        result.okr,
+        Contender(
             "pandas read_csv + groupby",
             "csv_sync",
             "pandas_peer",
+            {"path": str(export)},
             repeat=settings.slow_repeat,
-            path=str(export),
-        )
+        ),
     )
     floor, okr, peer = result.rows
     time_ratio, memory_ratio = result.ratio(okr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 
 from bench import portfolio
-from bench.common import ROOT, Goal, ScenarioResult, Settings, Stopwatch, measure, say
+from bench.common import ROOT, Contender, Goal, ScenarioResult, Settings, Stopwatch, measure, say
 from bench.status import build
 
 METRICS = 20
@@ -44,19 +44,15 @@ def run(settings: Settings) -> ScenarioResult:
     if readiness:
         result.notes.append(readiness)
     built = build(METRICS, settings.seed)
-    result.rows.append(
-        measure(
-            result.floor,
-            "overview",
-            "plotly_floor",
-            repeat=settings.repeat,
-            count=key_results,
-        )
+    floor = Contender(
+        result.floor, "overview", "plotly_floor", {"count": key_results}, repeat=settings.repeat
     )
     env = {"OKR_CATALOG": built["catalog"], "OKR_AS_OF": portfolio.AS_OF.isoformat()}
-    result.okr_call = {"module": "overview", "function": "okr_overview", "env": env}
-    okr = measure("okr overview page", "overview", "okr_overview", repeat=settings.repeat, env=env)
-    result.rows.append(okr)
+    result.okr = Contender(
+        "okr overview page", "overview", "okr_overview", env=env, repeat=settings.repeat
+    )
+    result.rows = measure(floor, result.okr)
+    okr = result.rows[1]
     ratio, _ = result.ratio(okr)
     result.goals.append(
         Goal(

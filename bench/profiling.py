@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import pstats
+from dataclasses import replace
 from pathlib import Path
 
 from bench.common import DATA, ROOT, ScenarioResult, measure, say
@@ -21,17 +22,19 @@ OWN_TIME_FUNCTIONS = 8
 
 def profile_okr(result: ScenarioResult) -> list[str]:
     """Lines describing where the okr contender of `result` spends its time."""
-    if result.okr_call is None:
+    if result.okr is None:
         return []
-    call = dict(result.okr_call)
-    module, function = call.pop("module"), call.pop("function")
-    env = dict(call.pop("env", {}))
     path = DATA / "profiles" / f"{result.key}.prof"
     path.parent.mkdir(parents=True, exist_ok=True)
     say(f"profiling the okr contender of {result.title}")
-    env["OKR_BENCH_PROFILE"] = str(path)
-    run = measure("okr, under cProfile", module, function, env=env, **call)
-    lines = [f"under cProfile the run took {run.best:.2f} s (profiling adds overhead)"]
+    profiled = replace(
+        result.okr,
+        label=f"{result.okr.label}, under cProfile",
+        env={**result.okr.env, "OKR_BENCH_PROFILE": str(path)},
+        repeat=1,
+    )
+    (run,) = measure(profiled)
+    lines = [f"under cProfile the timed work took {run.best:.2f} s (profiling adds overhead)"]
     lines += _table(path, project_only=True, limit=PROJECT_FUNCTIONS, key="cumulative")
     lines += _table(path, project_only=False, limit=OWN_TIME_FUNCTIONS, key="tottime")
     return lines

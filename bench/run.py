@@ -92,7 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         "--only", help=f"comma-separated scenarios to run, in order: {', '.join(SCENARIOS)}"
     )
     parser.add_argument(
-        "--profile", action="store_true", help="profile the okr contender where a goal is missed"
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="do not profile the okr contender where a goal is missed (profiling reruns it once)",
     )
     parser.add_argument(
         "--results", default=str(ROOT / "bench" / "RESULTS.md"), help="where to write results"
@@ -132,21 +135,28 @@ def _cells(result: ScenarioResult) -> list[list[str]]:
     cells = []
     for row in result.rows:
         time_ratio, memory_ratio = result.ratio(row)
+        cpu_ratio = result.cpu_ratio(row)
         floor = " (floor)" if row.contender == result.floor else ""
         cells.append(
             [
                 row.contender + floor,
                 f"{row.best:.3f}",
+                _times(time_ratio),
+                "-" if row.best_cpu is None else f"{row.best_cpu:.3f}",
+                _times(cpu_ratio),
                 f"{row.peak_mb:,.0f}",
-                "-" if time_ratio is None else f"{time_ratio:.2f}x",
-                "-" if memory_ratio is None else f"{memory_ratio:.2f}x",
+                _times(memory_ratio),
                 str(len(row.seconds)),
             ]
         )
     return cells
 
 
-COLUMNS = ["contender", "best s", "peak MB", "time/floor", "memory/floor", "runs"]
+COLUMNS = ["contender", "best s", "/floor", "cpu s", "/floor", "peak MB", "/floor", "runs"]
+
+
+def _times(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
 
 
 def _verdict(met: bool | None) -> str:
