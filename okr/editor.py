@@ -16,7 +16,6 @@ import difflib
 import hashlib
 import io
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from okr.catalog import (
     CatalogError,
     parse_catalog,
 )
-from okr.secrets import mask_url
+from okr.secrets import mask_urls
 
 __all__ = [
     "CatalogFile",
@@ -51,7 +50,6 @@ __all__ = [
     "digest",
     "entry_fields",
     "entry_ids",
-    "mask_secrets",
     "open_catalog",
     "save",
 ]
@@ -261,15 +259,7 @@ def catalog_diff(before: str, after: str, name: str = "metrics.yml") -> str:
         fromfile=f"{name} (on disk)",
         tofile=f"{name} (edited)",
     )
-    return "".join(mask_secrets(line if line.endswith("\n") else line + "\n") for line in lines)
-
-
-_URL_IN_TEXT = re.compile(r"[A-Za-z][\w+.-]*://[^\s'\"]+")
-
-
-def mask_secrets(text: str) -> str:
-    """`text` (catalog lines) with the password of every URL in it masked."""
-    return _URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)
+    return "".join(mask_urls(line if line.endswith("\n") else line + "\n") for line in lines)
 
 
 def changed_lines(before: str, after: str) -> int:

@@ -16,10 +16,10 @@ import pandas as pd
 from connectors import connector_for
 from connectors.base import Connector, SourceError, dims_key
 from okr.cycles import period_start
-from okr.editor import mask_secrets
 from okr.measure import MetricSeries, kr_trajectory
 from okr.model import Catalog, KeyResult, Metric, Source
 from okr.report import evaluate_one
+from okr.secrets import mask_urls
 from okr.status import KRStatus, expected_at
 from okr.store import additive_value
 
@@ -134,10 +134,10 @@ def preview_metric(
             timezone=catalog.settings.timezone,
         )
     except SourceError as error:
-        return Preview(metric, first, last, empty, error=mask_secrets(str(error)))
+        return Preview(metric, first, last, empty, error=mask_urls(str(error)))
     except Exception as error:  # a preview reports any failure of the source, never raises
         message = f"source '{source.id}' could not be read: {type(error).__name__}: {error}"
-        return Preview(metric, first, last, empty, error=mask_secrets(message))
+        return Preview(metric, first, last, empty, error=mask_urls(message))
     everything = _period_frame(_slice(pull.parts, metric, where), metric)
     first_period = period_start(first, metric.grain)
     in_range = (everything["period"] >= first_period) & (everything["period"] <= last)
@@ -212,7 +212,7 @@ def source_tables(
         raise
     except Exception as error:  # reported like any source failure, with secrets masked
         raise SourceError(
-            mask_secrets(f"source '{source_id}': {type(error).__name__}: {error}")
+            mask_urls(f"source '{source_id}': {type(error).__name__}: {error}")
         ) from None
 
 
@@ -235,7 +235,7 @@ def source_columns(
         raise
     except Exception as error:  # reported like any source failure, with secrets masked
         raise SourceError(
-            mask_secrets(f"source '{source_id}': table '{table}': {type(error).__name__}: {error}")
+            mask_urls(f"source '{source_id}': table '{table}': {type(error).__name__}: {error}")
         ) from None
 
 

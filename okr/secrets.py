@@ -90,6 +90,14 @@ def mask_url(url: str) -> str:
     return _QUERY_SECRET.sub(lambda m: m.group("head") + "***", masked)
 
 
+_URL_IN_TEXT = re.compile(r"[A-Za-z][\w+.-]*://[^\s'\"<>]+")
+
+
+def mask_urls(text: str) -> str:
+    """`text` (an error message, catalog lines) with the password of every URL in it masked."""
+    return _URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text)
+
+
 def display_url(url_template: str, environ: Mapping[str, str] | None = None) -> str:
     """A URL as it may be shown: expanded where possible, always masked."""
     try:

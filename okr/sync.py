@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 
@@ -98,21 +97,13 @@ def sync(
                     else None,
                 )
             except SourceError as error:
-                record = writer.record_failure(name, mask_urls(str(error)), started)
+                record = writer.record_failure(name, secrets.mask_urls(str(error)), started)
             except Exception as error:  # any other failure of one source must not stop the rest
                 message = f"{type(error).__name__}: {error}"
-                record = writer.record_failure(name, mask_urls(message), started)
+                record = writer.record_failure(name, secrets.mask_urls(message), started)
             step(f"{name}: {'done' if record.ok else 'failed'}", 1.0)
             records.append(record)
     return records
-
-
-_URL_IN_TEXT = re.compile(r"[A-Za-z][\w+.-]*://[^\s'\"<>]+")
-
-
-def mask_urls(text: str) -> str:
-    """`text` with the password of every URL in it masked (error messages may quote URLs)."""
-    return _URL_IN_TEXT.sub(lambda match: secrets.mask_url(match.group(0)), text)
 
 
 def _default_connector(
