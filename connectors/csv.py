@@ -64,7 +64,7 @@ class CsvConnector:
         """The header of the first file matching `table`, for the catalog editor's choices."""
         files = self._list_files(table, self._folder())
         with duckdb.connect() as con:
-            return list(_sniff(con, files[0]))
+            return list(_sniff(con, files[0]).columns)
 
     def pull(
         self,
@@ -339,9 +339,9 @@ class _GlobScan:
         readable = [f for f in files if f.size > 0]
         if not readable:
             return None
-        specs, layouts = _resolve(con, self.source_id, self.metrics, readable)
-        self.layouts.update(layouts)
-        return _scan(con, specs, readable, self.timezone, tracker, self.table)
+        specs, groups = _resolve(con, self.source_id, self.metrics, readable)
+        self.layouts.update({str(f.path): g.layout for g in groups for f in g.files})
+        return _scan(con, specs, groups, self.timezone, tracker, self.table)
 
     def _record(self, files: list[_File], scanned: _Scanned | None) -> None:
         keys = sorted({_key(m) for m in self.metrics})
@@ -406,25 +406,26 @@ class _Spec:
     bare_numeric: list[str] = field(default_factory=list)
 
 
-def _resolve(con, source_id, metrics, files) -> tuple[list[_Spec], dict[str, _Layout]]:
+def _resolve(con, source_id, metrics, files) -> tuple[list[_Spec], list[_Group]]:
     """Checks every column and expression against each header layout among `files`.
 
-    Returns the specs and, per file path, the layout its scan reads it with.
+    Each layout is sniffed once; its scan reads it with those options, so the columns and
+    types checked here are exactly the ones the scan sees.
     """
-    groups = _header_groups(files)
-    first = _sniff(con, groups[0][0])
-    specs = [_spec(metric, list(first)) for metric in metrics]
-    layouts: dict[str, _Layout] = {}
-    for number, group in enumerate(groups):
+    headers = _header_groups(files)
+    first = _sniff(con, headers[0][0])
+    specs = [_spec(metric, list(first.columns)) for metric in metrics]
+    groups = []
+    for number, group in enumerate(headers):
         sniffed = first if number == 0 else _sniff(con, group[0])
-        columns = list(sniffed)
+        columns = list(sniffed.columns)
         _check_columns(source_id, specs, group, columns)
-        _create_shape(con, sniffed, specs)
+        layout = _layout(con, sniffed, specs)
+        _create_shape(con, layout)
         for spec in specs:
             _check_expressions(con, source_id, spec, group[0], columns)
-        layout = _layout(con, sniffed, specs)
-        layouts.update({str(f.path): layout for f in group})
-    return specs, layouts
+        groups.append(_Group(files=group, layout=layout, options=sniffed.options))
+    return specs, groups
 
 
 @dataclass(frozen=True)
@@ -437,7 +438,16 @@ class _Layout:
     used: frozenset[str]
 
 
-def _layout(con, sniffed: dict[str, str], specs: list[_Spec]) -> _Layout:
+@dataclass(frozen=True)
+class _Group:
+    """Files sharing one header line, read by one read_csv call with the sniffed options."""
+
+    files: list[_File]
+    layout: _Layout
+    options: dict[str, Any]
+
+
+def _layout(con, sniffed: _Sniffed, specs: list[_Spec]) -> _Layout:
     types, not_null = _typing(specs)
     expressions = [
         sql
@@ -445,10 +455,10 @@ def _layout(con, sniffed: dict[str, str], specs: list[_Spec]) -> _Layout:
         for sql in (spec.value, spec.numerator, spec.denominator, spec.metric.filter)
         if sql
     ]
-    by_lower = {name.lower(): name for name in sniffed}
+    by_lower = {name.lower(): name for name in sniffed.columns}
     used = {by_lower[n.lower()] for n in _references(con, expressions) if n.lower() in by_lower}
     return _Layout(
-        types=sniffed | types,
+        types=sniffed.columns | types,
         not_null=frozenset(not_null),
         used=frozenset(used | set(types)),
     )
@@ -502,15 +512,48 @@ def _header_groups(files: list[_File]) -> list[list[_File]]:
     return list(groups.values())
 
 
-def _sniff(con, file: _File) -> dict[str, str]:
-    """The columns DuckDB finds in `file`, with the types it guesses for them."""
+@dataclass(frozen=True)
+class _Sniffed:
+    """What DuckDB's sniffer finds in a file: its columns with their types, and the read_csv
+    options that reproduce its dialect."""
+
+    columns: dict[str, str]
+    options: dict[str, Any]
+
+
+_SNIFF_SQL = """
+SELECT Columns, Delimiter, Quote, Escape, Comment, SkipRows, HasHeader, DateFormat,
+       TimestampFormat
+FROM sniff_csv(?, ignore_errors=true)
+"""
+
+
+def _sniff(con, file: _File) -> _Sniffed:
     try:
-        found = con.execute(
-            "SELECT Columns FROM sniff_csv(?, ignore_errors=true)", [str(file.path)]
-        ).fetchall()
+        found = con.execute(_SNIFF_SQL, [str(file.path)]).fetchall()[0]
     except duckdb.Error as error:
         raise SourceError(f"{file.rel} cannot be read as CSV: {_first_line(error)}") from None
-    return {column["name"]: column["type"] for column in found[0][0]}
+    columns, delimiter, quote, escape, comment, skip, header, dates, times = found
+
+    def text(value: str | None) -> str:
+        return "" if value in (None, "(empty)") else value
+
+    # One sniff serves every file of the header layout: where the sample held no quotes, a
+    # later file may still quote a field, so quoting stays RFC 4180's ("..." and ""), and
+    # line endings are left to DuckDB, which reads \n and \r\n files alike.
+    options: dict[str, Any] = {
+        "delim": delimiter,
+        "quote": text(quote) or '"',
+        "escape": text(escape) or text(quote) or '"',
+        "comment": text(comment),
+        "skip": skip,
+        "header": header,
+    }
+    if dates:
+        options["dateformat"] = dates
+    if times:
+        options["timestampformat"] = times
+    return _Sniffed(columns={c["name"]: c["type"] for c in columns}, options=options)
 
 
 def _check_columns(source_id: str, specs: list[_Spec], group: list[_File], columns) -> None:
@@ -532,10 +575,9 @@ def _check_columns(source_id: str, specs: list[_Spec], group: list[_File], colum
                 )
 
 
-def _create_shape(con, sniffed: dict[str, str], specs: list[_Spec]) -> None:
+def _create_shape(con, layout: _Layout) -> None:
     """An empty table with the columns and types a scan sees, to check expressions on."""
-    types = sniffed | _typing(specs)[0]
-    columns = ", ".join(f"{_quote(name)} {kind}" for name, kind in types.items())
+    columns = ", ".join(f"{_quote(name)} {kind}" for name, kind in layout.types.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE _shape ({columns})")
 
 
@@ -614,11 +656,11 @@ class _ScanQuery:
     file, for additive metrics), or period x every subset of them (non-additive ones).
     """
 
-    def __init__(self, specs: list[_Spec], files: list[_File], timezone: str):
+    def __init__(self, specs: list[_Spec], groups: list[_Group], timezone: str):
         self.specs = specs
-        self.files = files
+        self.groups = groups
         self.timezone = timezone
-        self.by_file = len(files) > 1
+        self.by_file = sum(len(g.files) for g in groups) > 1
         self.keys = sorted({_key(s.metric) for s in specs})
         self.times = sorted({s.metric.time for s in specs})
         self.dims = sorted({d for s in specs for d in s.metric.dimensions})
@@ -712,19 +754,20 @@ class _ScanQuery:
         return gid
 
     def sql(self) -> tuple[str, dict[str, Any]]:
-        types, not_null = _typing(self.specs)
-        params: dict[str, Any] = {"types": types, "not_null": not_null}
+        params: dict[str, Any] = {"not_null": _typing(self.specs)[1]}
         reads = []
-        for number, group in enumerate(_header_groups(self.files)):
-            params[f"files{number}"] = [str(f.path) for f in group]
+        for number, group in enumerate(self.groups):
+            params[f"files{number}"] = [str(f.path) for f in group.files]
+            params[f"columns{number}"] = group.layout.types
+            options = "".join(f", {k}={_sql_value(v)}" for k, v in group.options.items())
             columns = [f"{_FILE_COLUMN} AS _file"]
             columns += [f"{_local(t, self.timezone)} AS _t{i}" for i, t in enumerate(self.times)]
             columns += [f"CAST({_quote(d)} AS VARCHAR) AS _d{i}" for i, d in enumerate(self.dims)]
             columns += [f"{sql} AS {alias}" for sql, alias in self.row_columns.items()]
             reads.append(
-                f"SELECT {', '.join(columns)} FROM read_csv($files{number}, types=$types, "
-                f"force_not_null=$not_null, filename='{_FILE_COLUMN}', ignore_errors=true, "
-                "store_rejects=true)"
+                f"SELECT {', '.join(columns)} FROM read_csv($files{number}, auto_detect=false, "
+                f"columns=$columns{number}{options}, force_not_null=$not_null, "
+                f"filename='{_FILE_COLUMN}', ignore_errors=true, store_rejects=true)"
             )
         periods = [
             _period_sql(f"_t{self.times.index(key.split('|')[0])}", key.split("|")[1])
@@ -741,9 +784,10 @@ class _ScanQuery:
 _PART_VALUES = ("n", "total", "minimum", "maximum", "num", "den", "last_at", "last", "value")
 
 
-def _scan(con, specs, files, timezone, tracker, table) -> _Scanned:
-    """One pass over `files`: the parts of every spec, each file's ranges, the rows read."""
-    query = _ScanQuery(specs, files, timezone)
+def _scan(con, specs, groups: list[_Group], timezone, tracker, table) -> _Scanned:
+    """One pass over the groups' files: the parts of every spec, each file's ranges, rows read."""
+    files = [f for group in groups for f in group.files]
+    query = _ScanQuery(specs, groups, timezone)
     sql, params = query.sql()
     size = sum(f.size for f in files)
     result = tracker.run(con, sql, params, size, f"{table}: reading {_files(len(files))}", table)
@@ -1137,6 +1181,14 @@ def _quote(identifier: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return _literal(str(value))
 
 
 def _first_line(error: BaseException | str) -> str:

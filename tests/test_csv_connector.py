@@ -420,6 +420,22 @@ def test_files_of_a_glob_with_columns_in_another_order_are_read_by_name(tmp_path
     ]
 
 
+def test_a_later_file_may_quote_fields_and_end_lines_differently_from_the_first(tmp_path):
+    write(tmp_path, "a.csv", "at,score,note\r\n2026-07-06 09:00,1,plain\r\n")
+    write(
+        tmp_path,
+        "b.csv",
+        'at,score,note\n2026-07-06 10:00,2,"with, comma"\n2026-07-06 11:00,4,"say ""hi"""\n',
+    )
+    result = pull(tmp_path, metric("m", "sum", table="*.csv", dimensions=("note",)))
+    assert rows(result.parts, "origin", "dims", "value") == [
+        ("a.csv", '{"note":"plain"}', 1.0),
+        ("b.csv", '{"note":"say \\"hi\\""}', 4.0),
+        ("b.csv", '{"note":"with, comma"}', 2.0),
+    ]
+    assert result.quarantine.empty
+
+
 def test_bad_rows_of_files_with_different_layouts_keep_their_own_file(tmp_path):
     write(tmp_path, "a.csv", "at,score\n2026-07-06 09:00,10\n2026-07-06 10:00,x\n")
     write(tmp_path, "b.csv", "score,at\ny,2026-07-06 11:00\n\n20,2026-07-06 12:00\nz,soon\n")
