@@ -7,6 +7,7 @@ and the incremental state (file fingerprints and the periods each file covers).
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -63,7 +64,7 @@ class CsvConnector:
     def columns(self, table: str) -> list[str]:
         """The header of the first file matching `table`, for the catalog editor's choices."""
         files = self._list_files(table, self._folder())
-        with duckdb.connect() as con:
+        with _connect() as con:
             return list(_sniff(con, files[0]).columns)
 
     def pull(
@@ -94,18 +95,18 @@ class CsvConnector:
         new_state = _State()
         out = _Accumulator()
         tracker = _ProgressTracker(progress, sum(f.size for fs in listings.values() for f in fs))
-        with duckdb.connect() as con:
+        sniffs = _SniffCache(previous.sniffs)
+        with _connect() as con:
             _set_timezone(con, timezone)
-            # Rows are only aggregated: keeping their order would cost buffer memory.
-            con.execute("SET preserve_insertion_order = false")
             layouts: dict[str, _Layout] = {}
             for table, table_metrics in by_table.items():
                 scan = _GlobScan(self.source.id, table, table_metrics, listings[table], timezone)
-                scan.run(con, previous, tracker, out)
+                scan.run(con, previous, tracker, out, sniffs)
                 new_state.absorb(scan, previous)
                 layouts.update(scan.layouts)
             origins = {str(f.path): f.rel for files in listings.values() for f in files}
             out.quarantine_rows = _quarantine(con, origins, layouts)
+        new_state.sniffs = sniffs.kept({f.header for fs in listings.values() for f in fs})
         tracker.finish()
         return out.to_pull(new_state.dump())
 
@@ -190,12 +191,14 @@ class _State:
 
     files[rel]: the fingerprint plus `periods` {"<time>|<grain>": [first, last] or None},
     the periods the file's valid rows cover; globs[table]: the files it matched;
-    metrics[id]: the signature the metric's stored parts were computed under.
+    metrics[id]: the signature the metric's stored parts were computed under;
+    sniffs[header digest]: the sniffed columns and options of a header layout.
     """
 
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     globs: dict[str, list[str]] = field(default_factory=dict)
     metrics: dict[str, str] = field(default_factory=dict)
+    sniffs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, raw: Mapping[str, Any]) -> _State:
@@ -205,6 +208,7 @@ class _State:
             files={k: dict(v) for k, v in raw.get("files", {}).items()},
             globs={k: list(v) for k, v in raw.get("globs", {}).items()},
             metrics=dict(raw.get("metrics", {})),
+            sniffs={k: dict(v) for k, v in raw.get("sniffs", {}).items()},
         )
 
     def dump(self) -> dict[str, Any]:
@@ -213,6 +217,7 @@ class _State:
             "files": self.files,
             "globs": self.globs,
             "metrics": self.metrics,
+            "sniffs": self.sniffs,
         }
 
     def fingerprint(self, rel: str) -> dict[str, Any] | None:
@@ -298,7 +303,7 @@ class _GlobScan:
         self.read_ranges: dict[str, dict[str, Range | None]] = {}
         self.layouts: dict[str, _Layout] = {}
 
-    def run(self, con, previous: _State, tracker: _ProgressTracker, out: _Accumulator) -> None:
+    def run(self, con, previous: _State, tracker, out: _Accumulator, sniffs: _SniffCache) -> None:
         before = previous.globs.get(self.table)
         deleted = sorted(set(before or ()) - {f.rel for f in self.files})
         changed = [f for f in self.files if previous.fingerprint(f.rel) != f.fingerprint]
@@ -310,7 +315,9 @@ class _GlobScan:
             out.notes.append(f"{self.table}: {_files(len(self.files))} unchanged, skipped")
             return
         to_read = self.files if full else changed
-        scanned = self._read(con, to_read, tracker)
+        # A full read sniffs afresh; an incremental one reuses what earlier pulls found.
+        scan = functools.partial(self._read, con, tracker=tracker, sniffs=sniffs, fresh=full)
+        scanned = scan(to_read)
         windows: dict[str, Range | None] = {}
         if not full:
             windows = self._affected_windows(previous, changed, deleted, scanned)
@@ -318,7 +325,7 @@ class _GlobScan:
             if overlapping:
                 # A non-additive value needs every row of its period: read those files too.
                 to_read = [f for f in self.files if f in changed or f in overlapping]
-                scanned = self._read(con, to_read, tracker)
+                scanned = scan(to_read)
         self._record(to_read, scanned)
         read = [f.rel for f in to_read]
         for metric in self.metrics:
@@ -334,12 +341,13 @@ class _GlobScan:
             + (f", {len(deleted)} deleted" if deleted else "")
         )
 
-    def _read(self, con, files: list[_File], tracker) -> _Scanned | None:
+    def _read(self, con, files, *, tracker, sniffs, fresh) -> _Scanned | None:
         """One scan of the non-empty `files`; None when every one of them is empty."""
         readable = [f for f in files if f.size > 0]
         if not readable:
             return None
-        specs, groups = _resolve(con, self.source_id, self.metrics, readable)
+        sniffed = [sniffs.get(con, group, fresh) for group in _header_groups(readable)]
+        specs, groups = _resolve(con, self.source_id, self.metrics, sniffed)
         self.layouts.update({str(f.path): g.layout for g in groups for f in g.files})
         return _scan(con, specs, groups, self.timezone, tracker, self.table)
 
@@ -406,25 +414,21 @@ class _Spec:
     bare_numeric: list[str] = field(default_factory=list)
 
 
-def _resolve(con, source_id, metrics, files) -> tuple[list[_Spec], list[_Group]]:
-    """Checks every column and expression against each header layout among `files`.
-
-    Each layout is sniffed once; its scan reads it with those options, so the columns and
-    types checked here are exactly the ones the scan sees.
-    """
-    headers = _header_groups(files)
-    first = _sniff(con, headers[0][0])
+def _resolve(con, source_id, metrics, sniffed) -> tuple[list[_Spec], list[_Group]]:
+    """Checks every column and expression against each header layout, given as (its files,
+    its sniff); the scan reads a layout with its sniffed options, so the columns and types
+    checked here are exactly the ones the scan sees."""
+    first = sniffed[0][1]
     specs = [_spec(metric, list(first.columns)) for metric in metrics]
     groups = []
-    for number, group in enumerate(headers):
-        sniffed = first if number == 0 else _sniff(con, group[0])
-        columns = list(sniffed.columns)
-        _check_columns(source_id, specs, group, columns)
-        layout = _layout(con, sniffed, specs)
+    for files, sniff in sniffed:
+        columns = list(sniff.columns)
+        _check_columns(source_id, specs, files, columns)
+        layout = _layout(con, sniff, specs)
         _create_shape(con, layout)
         for spec in specs:
-            _check_expressions(con, source_id, spec, group[0], columns)
-        groups.append(_Group(files=group, layout=layout, options=sniffed.options))
+            _check_expressions(con, source_id, spec, files[0], columns)
+        groups.append(_Group(files=files, layout=layout, options=sniff.options))
     return specs, groups
 
 
@@ -554,6 +558,32 @@ def _sniff(con, file: _File) -> _Sniffed:
     if times:
         options["timestampformat"] = times
     return _Sniffed(columns={c["name"]: c["type"] for c in columns}, options=options)
+
+
+class _SniffCache:
+    """One sniff per header layout, kept in the state from pull to pull.
+
+    A layout is sniffed on its largest file; a full read sniffs afresh.
+    """
+
+    def __init__(self, stored: Mapping[str, dict[str, Any]]):
+        self.stored = dict(stored)
+
+    def get(self, con, files: list[_File], fresh: bool) -> tuple[list[_File], _Sniffed]:
+        key = _header_key(files[0].header)
+        if fresh or key not in self.stored:
+            found = _sniff(con, max(files, key=lambda f: f.size))
+            self.stored[key] = {"columns": found.columns, "options": found.options}
+        return files, _Sniffed(**self.stored[key])
+
+    def kept(self, headers: set[bytes]) -> dict[str, dict[str, Any]]:
+        """The sniffs of the headers still in the folder."""
+        keys = {_header_key(header) for header in headers}
+        return {k: v for k, v in self.stored.items() if k in keys}
+
+
+def _header_key(header: bytes) -> str:
+    return hashlib.blake2b(header, digest_size=12).hexdigest()
 
 
 def _check_columns(source_id: str, specs: list[_Spec], group: list[_File], columns) -> None:
@@ -1052,6 +1082,26 @@ class _Result:
     rows: list[tuple]
 
 
+_database: duckdb.DuckDBPyConnection | None = None
+_database_lock = threading.Lock()
+
+
+def _connect() -> duckdb.DuckDBPyConnection:
+    """A fresh connection for one pull: its own settings, temporary and reject tables.
+
+    It opens on one private in-memory database per process, because creating a database
+    costs more than a small incremental pull's whole scan.
+    """
+    global _database
+    with _database_lock:
+        if _database is None:
+            _database = duckdb.connect(":memory:")
+        connection = _database.cursor()
+    # Rows are only aggregated: keeping their order would cost buffer memory.
+    connection.execute("SET preserve_insertion_order = false")
+    return connection
+
+
 def _set_timezone(con, timezone: str) -> None:
     try:
         con.execute(f"SET TimeZone = {_literal(timezone)}")
@@ -1156,10 +1206,11 @@ def _parts_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     empty = empty_parts()
     if not rows:
         return empty
-    frame = pd.DataFrame(rows, columns=list(PART_COLUMNS))
-    frame = frame.sort_values(["metric", "origin", "period", "dims"], kind="stable")
-    frame["last_at"] = pd.to_datetime(frame["last_at"])
-    return frame.astype(empty.dtypes.to_dict()).reset_index(drop=True)
+    rows = sorted(rows, key=lambda r: (r["metric"], r["origin"], r["period"], r["dims"]))
+    # Column by column with the contract's dtypes: much cheaper than casting a whole frame.
+    return pd.DataFrame(
+        {c: pd.Series([r[c] for r in rows], dtype=empty[c].dtype) for c in PART_COLUMNS}
+    )
 
 
 def _quarantine_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

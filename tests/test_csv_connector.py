@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from connectors import csv as csv_connector
 from connectors.base import PART_COLUMNS, SourceError, Supersede, empty_parts
 from connectors.csv import CsvConnector
 from okr.model import Metric, Source
@@ -603,8 +604,9 @@ def touch_later(path: Path) -> None:
 def test_second_pull_of_unchanged_files_reads_nothing_and_supersedes_nothing(tmp_path):
     write(tmp_path, "data.csv", SURVEY)
     first = pull(tmp_path, metric("m", "avg"), metric("u", "count_distinct", value="user"))
+    stored = json.loads(json.dumps(first.state))  # the store keeps the state as JSON
     second = pull(
-        tmp_path, metric("m", "avg"), metric("u", "count_distinct", value="user"), state=first.state
+        tmp_path, metric("m", "avg"), metric("u", "count_distinct", value="user"), state=stored
     )
     assert second.parts.empty
     assert second.supersedes == []
@@ -633,6 +635,21 @@ def test_a_new_file_is_read_alone_and_supersedes_its_own_origin(tmp_path):
         ("b.csv", date(2026, 7, 7), 40.0),
     ]
     assert second.rows_read == 2
+
+
+def test_a_new_file_with_a_known_header_is_read_without_sniffing_again(tmp_path, monkeypatch):
+    write(tmp_path, "a.csv", "at,score\n2026-07-06 09:00,10\n")
+    csat = metric("m", "sum", table="*.csv")
+    first = pull(tmp_path, csat)
+    write(tmp_path, "b.csv", "at,score\n2026-07-07 09:00,20\n")
+    sniffed = []
+    original = csv_connector._sniff
+    monkeypatch.setattr(
+        csv_connector, "_sniff", lambda con, f: sniffed.append(f) or original(con, f)
+    )
+    second = pull(tmp_path, csat, state=first.state)
+    assert sniffed == []
+    assert rows(second.parts, "origin", "value") == [("b.csv", 20.0)]
 
 
 def test_a_changed_file_supersedes_its_old_origin(tmp_path):
