@@ -19,20 +19,23 @@ def format_value(
     if fmt == "percent":
         # Ratios are stored as shares (0.452); a value above 1.5 is taken as already in %.
         shown = value * 100 if abs(value) <= 1.5 else value
-        if 99 <= abs(shown) < 100:
-            # Near 100% one decimal would round 99.956% up to 100.0% against a 99.9% level.
-            return f"{min(shown, 99.999):.3f}".rstrip("0").rstrip(".") + "%"
-        return f"{_number(shown, compact, decimals=1)}%"
+        return _percent(shown, compact)
     if fmt == "currency":
         symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(unit.upper(), "")
         text = _number(value, compact=compact or abs(value) >= 10_000, decimals=0)
         return f"{symbol}{text}" if symbol else f"{text} {unit}".strip()
     if fmt == "duration":
         return format_duration(value, unit or "h")
-    text = _number(value, compact)
-    return (
-        f"{text} {unit}".strip() if unit and unit != "%" else text + (unit if unit == "%" else "")
-    )
+    if unit == "%":
+        return _percent(value, compact)
+    return f"{_number(value, compact)} {unit}".strip()
+
+
+def _percent(shown: float, compact: bool) -> str:
+    if 99 <= abs(shown) < 100:
+        # Near 100% one decimal would round 99.956% up to 100.0% against a 99.9% level.
+        return f"{min(shown, 99.999):.3f}".rstrip("0").rstrip(".") + "%"
+    return f"{_number(shown, compact, decimals=1)}%"
 
 
 def format_duration(value: float, unit: str = "h") -> str:

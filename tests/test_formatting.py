@@ -22,6 +22,8 @@ def metric(fmt="number", unit=""):
         (0.99956, "percent", "", "99.956%"),  # not rounded up to 100% next to a 99.9% level
         (0.999, "percent", "", "99.9%"),
         (1.0, "percent", "", "100.0%"),
+        (99.956276, "number", "%", "99.956%"),  # a number already in % keeps its precision
+        (45.25, "number", "%", "45.2%"),
         (521270.0, "currency", "EUR", "€521.3k"),
         (950.0, "currency", "EUR", "€950"),
         (1.48, "duration", "h", "1.5 h"),
