@@ -43,7 +43,7 @@ def format_duration(value: float, unit: str = "h") -> str:
     seconds = value * {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}.get(unit, 3600)
     if abs(seconds) < 3600:
         return f"{seconds / 60:.0f} min"
-    if abs(seconds) < 86400 * 2:
+    if abs(seconds) < 3600 * 100:  # 52 h beside 24 h reads better than 2.2 d beside 24 h
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.1f} d"
 

@@ -28,7 +28,8 @@ def metric(fmt="number", unit=""):
         (950.0, "currency", "EUR", "€950"),
         (1.48, "duration", "h", "1.5 h"),
         (0.5, "duration", "h", "30 min"),
-        (72.0, "duration", "h", "3.0 d"),
+        (52.0, "duration", "h", "52.0 h"),  # same unit as a 24 h target
+        (240.0, "duration", "h", "10.0 d"),
         (None, "number", "", "–"),
     ],
 )
