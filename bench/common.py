@@ -25,6 +25,15 @@ DATA = ROOT / "bench" / "data"
 CHILD_TIMEOUT_SECONDS = 900
 
 
+def workspace() -> Path:
+    """This run's own folder for catalogs, stores and profiles, removed when the run ends.
+
+    Generated data is shared between runs; what a run writes as it goes is not, so that two
+    runs at once (another session benchmarking a change) never touch each other's stores.
+    """
+    return DATA / "runs" / str(os.getpid())
+
+
 class BenchError(Exception):
     """A contender failed or a benchmark could not be prepared; the message says why."""
 

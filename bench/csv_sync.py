@@ -10,7 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import events
-from bench.common import Contender, Goal, ScenarioResult, Settings, Stopwatch, measure, say
+from bench.common import (
+    Contender,
+    Goal,
+    ScenarioResult,
+    Settings,
+    Stopwatch,
+    measure,
+    say,
+    workspace,
+)
 
 TIME_GOAL = 1.3
 MEMORY_GOAL = 1.2
@@ -47,7 +56,7 @@ def run(settings: Settings) -> ScenarioResult:
         setup=f"{settings.rows:,} events, {size_mb:.0f} MB, five metrics at day grain",
         floor="DuckDB read_csv + GROUP BY",
     )
-    work = events.folder(settings.rows, settings.seed) / "csv_sync"
+    work = workspace() / "csv_sync"
     catalog = catalog_for(work, export.parent)
     say(f"{result.title}: {result.setup}")
     result.okr = Contender(

@@ -22,6 +22,7 @@ from bench.common import (
     Stopwatch,
     measure,
     say,
+    workspace,
 )
 
 SHARE_GOAL = 0.05
@@ -37,7 +38,7 @@ def run(settings: Settings, full_sync: Measurement | None = None) -> ScenarioRes
         setup=f"a new file of {day_rows:,} events (one day) beside the {settings.rows:,}-event export",
     )
     say(f"{result.title}: {result.setup}")
-    work = events.folder(settings.rows, settings.seed) / "incremental"
+    work = workspace() / "incremental"
     shutil.rmtree(work, ignore_errors=True)
     source = work / "source"
     source.mkdir(parents=True)

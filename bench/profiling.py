@@ -13,7 +13,7 @@ import pstats
 from dataclasses import replace
 from pathlib import Path
 
-from bench.common import DATA, ROOT, ScenarioResult, measure, say
+from bench.common import ROOT, ScenarioResult, measure, say, workspace
 
 PROJECT_FOLDERS = tuple(str(ROOT / folder) + "/" for folder in ("okr", "connectors", "ui"))
 PROJECT_FUNCTIONS = 14
@@ -24,7 +24,7 @@ def profile_okr(result: ScenarioResult) -> list[str]:
     """Lines describing where the okr contender of `result` spends its time."""
     if result.okr is None:
         return []
-    path = DATA / "profiles" / f"{result.key}.prof"
+    path = workspace() / "profiles" / f"{result.key}.prof"
     path.parent.mkdir(parents=True, exist_ok=True)
     say(f"profiling the okr contender of {result.title}")
     profiled = replace(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -27,7 +28,14 @@ from bench import (  # noqa: E402
     sql_pushdown,
     status,
 )
-from bench.common import ROOT, BenchError, ScenarioResult, Settings, say  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    BenchError,
+    ScenarioResult,
+    Settings,
+    say,
+    workspace,
+)
 
 SCENARIOS = ("csv_sync", "incremental", "sql_pushdown", "status", "overview")
 FULL_ROWS = 10_000_000
@@ -58,6 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now().astimezone()
     load_before = os.getloadavg()
     say(f"benchmarks: {', '.join(only)}; {rows:,} CSV rows, {settings.sql_rows:,} SQL rows")
+    try:
+        results, profiles = _run_all(only, settings, profile=args.profile)
+    finally:
+        shutil.rmtree(workspace(), ignore_errors=True)
+    elapsed = (datetime.now().astimezone() - started).total_seconds()
+    header = _header(settings, started, elapsed, load_before)
+    Path(args.results).write_text(render_markdown(header, results, profiles))
+    say(f"done in {elapsed / 60:.1f} min; results written to {args.results}")
+    return 0
+
+
+def _run_all(
+    only: list[str], settings: Settings, *, profile: bool
+) -> tuple[list[ScenarioResult], dict[str, list[str]]]:
     results: list[ScenarioResult] = []
     profiles: dict[str, list[str]] = {}
     for key in only:
@@ -67,14 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             result = ScenarioResult(key=key, title=key, setup="", skipped=f"failed: {error}")
         results.append(result)
         print(render_text(result), flush=True)
-        if args.profile and any(goal.met is False for goal in result.goals):
+        if profile and any(goal.met is False for goal in result.goals):
             profiles[key] = profiling.profile_okr(result)
             print("\n".join("  " + line for line in profiles[key]) + "\n", flush=True)
-    elapsed = (datetime.now().astimezone() - started).total_seconds()
-    header = _header(settings, started, elapsed, load_before)
-    Path(args.results).write_text(render_markdown(header, results, profiles))
-    say(f"done in {elapsed / 60:.1f} min; results written to {args.results}")
-    return 0
+    return results, profiles
 
 
 def _parser() -> argparse.ArgumentParser:

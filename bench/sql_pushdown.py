@@ -12,7 +12,16 @@ import os
 import subprocess
 
 from bench import csv_sync, events
-from bench.common import BenchError, Contender, Goal, ScenarioResult, Settings, measure, say
+from bench.common import (
+    BenchError,
+    Contender,
+    Goal,
+    ScenarioResult,
+    Settings,
+    measure,
+    say,
+    workspace,
+)
 
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-X", "-v", "ON_ERROR_STOP=1"]
@@ -46,7 +55,7 @@ def run(settings: Settings) -> ScenarioResult:
         say(f"  skipped: {problem}")
         return result
     table, days, day_regions = _table(rows, settings.seed)
-    work = events.folder(rows, settings.seed) / "sql_pushdown"
+    work = workspace() / "sql_pushdown"
     catalog = events.five_metrics_catalog(
         work / "metrics.yml",
         source=f"    type: sql\n    url: {URL}",
@@ -86,6 +95,9 @@ def run(settings: Settings) -> ScenarioResult:
         )
     )
     result.notes.append(_statements_note(okr.details["statements"]))
+    result.notes.append(
+        "psql's peak memory is the client's alone; the server's work shows in both times"
+    )
     result.notes.append(
         csv_sync.agreement({"okr sync": okr.details["checksum"], "psql": _psql_totals(table)})
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bench import portfolio
 from bench.common import (
-    DATA,
+    ROOT,
     Contender,
     Goal,
     ScenarioResult,
@@ -18,6 +18,7 @@ from bench.common import (
     call,
     measure,
     say,
+    workspace,
 )
 
 METRICS = 100
@@ -75,9 +76,9 @@ def run(settings: Settings) -> ScenarioResult:
 
 
 def build(metrics: int, seed: int) -> dict:
-    """The portfolio's catalog and store under bench/data, rebuilt each run (a few seconds)."""
-    folder = DATA / f"portfolio-s{seed}-m{metrics}"
-    say(f"  building the portfolio in {folder.relative_to(DATA.parent.parent)}")
+    """The portfolio's catalog and store, built for each run (a few seconds)."""
+    folder = workspace() / f"portfolio-m{metrics}"
+    say(f"  building the portfolio in {folder.relative_to(ROOT)}")
     return call("portfolio", "build", folder=str(folder), metrics=metrics, seed=seed)
 
 
