@@ -70,7 +70,7 @@ def test_signups_is_marked_stale_and_the_support_metrics_fresh(scenario):
     assert metric_states(at) == {
         "Customer satisfaction (CSAT)": "✓ Fresh",
         "First response time": "✓ Fresh",
-        "Signups": "⏱ Stale",
+        "Signups": "◷ Stale",
     }
     metrics = table_with(at, "Used by key results").set_index("Metric")
     # Signups: newest Aug 1, 14 days before Aug 15; CSAT: Aug 14, one day.
@@ -103,7 +103,7 @@ def test_sync_now_loads_new_rows_shows_its_steps_and_clears_staleness(scenario):
     with signups.open("a") as handle:
         handle.write("2026-08-14 11:00:00,free\n2026-08-15 08:00:00,pro\n")
     at = open_health()
-    assert metric_states(at)["Signups"] == "⏱ Stale"
+    assert metric_states(at)["Signups"] == "◷ Stale"
     at.button(key="sync_now").click().run()
     assert not at.exception
     assert "Sync finished: product ✓, support ✓" in at.success[0].value
