@@ -48,7 +48,7 @@ from okr.preview import (
 from okr.secrets import display_url
 from okr.store import StoreBusy
 from ui import state
-from ui.components import empty_state, problems_banner, status_chip_html
+from ui.components import empty_state, require_catalog, status_chip_html
 
 NEW = "+ New"
 NEW_OBJECTIVE = "+ New objective"
@@ -1480,17 +1480,7 @@ with title_col:
     st.title("Catalog")
 with access_col:
     editing = access_bar(access)
-problems_banner(current.problems)
-
-if current.catalog is None:
-    empty_state(
-        f"No catalog to show: `{current.path}` could not be read.",
-        "Fix the problem above, or write a demo with `okr demo` and set `OKR_CATALOG` to its "
-        "`metrics.yml`.",
-    )
-    st.stop()
-
-catalog = current.catalog
+catalog = require_catalog(current)
 today = state.today()
 counts = (
     f"`{current.path.name}` · {len(catalog.sources)} sources · {len(catalog.metrics)} metrics · "

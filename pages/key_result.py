@@ -26,7 +26,7 @@ from ui.components import (
     STALE_BADGE,
     STATUS_COLORS,
     empty_state,
-    problems_banner,
+    require_catalog,
     status_chip_html,
 )
 
@@ -288,16 +288,7 @@ def data_table(item: KRReport, as_of: date) -> None:
 
 current = state.loaded()
 st.html(f"<style>{PAGE_CSS}</style>")
-problems_banner(current.problems)
-if current.catalog is None:
-    empty_state(
-        f"No catalog to show: `{current.path}` could not be read.",
-        "Fix the problem above, or write a demo with `okr demo` and set `OKR_CATALOG` to its "
-        "`metrics.yml`.",
-    )
-    st.stop()
-
-catalog = current.catalog
+catalog = require_catalog(current)
 try:
     report = state.report()
 except (StoreBusy, duckdb.Error, OSError, ValueError) as error:

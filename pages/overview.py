@@ -12,21 +12,11 @@ from okr.formatting import format_ago
 from okr.store import StoreBusy
 from ui import overview_rows as rows
 from ui import state
-from ui.components import empty_state, problems_banner
+from ui.components import empty_state, require_catalog
 
 current = state.loaded()
 st.html(f"<style>{rows.OVERVIEW_CSS}</style>")
-problems_banner(current.problems)
-
-if current.catalog is None:
-    empty_state(
-        f"No catalog to show: `{current.path}` could not be read.",
-        "Fix the problem above, or write a demo with `okr demo` and set `OKR_CATALOG` to its "
-        "`metrics.yml`.",
-    )
-    st.stop()
-
-catalog = current.catalog
+catalog = require_catalog(current)
 if not catalog.objectives:
     st.title("Objectives")
     empty_state(

@@ -12,6 +12,7 @@ import streamlit as st
 
 from okr.catalog import Problem
 from okr.formatting import STATUS_LABELS
+from okr.model import Catalog
 
 STATUS_COLORS = {
     "achieved": "#009E73",  # bluish green
@@ -77,3 +78,16 @@ def problems_banner(problems: tuple[Problem, ...] | list[Problem]) -> None:
 def empty_state(message: str, hint: str | None = None) -> None:
     """A calm, helpful message where data would be, saying what to do next."""
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
+
+
+def require_catalog(loaded) -> Catalog:
+    """The catalog's valid part, after showing its problems; stops the page when there is none."""
+    problems_banner(loaded.problems)
+    if loaded.catalog is None:
+        empty_state(
+            f"No catalog to show: `{loaded.path}` could not be read.",
+            "Fix the problem above, or write a demo with `okr demo` and set `OKR_CATALOG` to its "
+            "`metrics.yml`.",
+        )
+        st.stop()
+    return loaded.catalog
