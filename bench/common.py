@@ -1,8 +1,8 @@
 """How contenders are measured: each in its own process, timed inside, peak memory outside.
 
-The parent side (`measure`, `measure_command`) uses the standard library only, so the
-benchmark driver itself never loads DuckDB or pandas and no contender's memory bleeds into
-another's. The child side (`Stopwatch`) times the work alone, after imports and setup.
+The parent side (`measure`, `call`) uses the standard library only, so the benchmark
+driver itself never loads DuckDB or pandas and no contender's memory bleeds into another's.
+The child side (`Stopwatch`) times the work alone, after imports and setup.
 """
 
 from __future__ import annotations
@@ -64,10 +64,6 @@ class Measurement:
     @property
     def best(self) -> float:
         return min(self.seconds)
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
 
     @property
     def best_cpu(self) -> float | None:

@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         results, profiles = _run_all(only, settings, profile=args.profile)
     finally:
         shutil.rmtree(workspace(), ignore_errors=True)
+    print(render_goals(results), flush=True)
     elapsed = (datetime.now().astimezone() - started).total_seconds()
     header = _header(settings, started, elapsed, load_before)
     Path(args.results).write_text(render_markdown(header, results, profiles))
@@ -197,6 +198,17 @@ def render_text(result: ScenarioResult) -> str:
         )
     lines += [f"  goal: {g.text}: {g.measured} — {_verdict(g.met)}" for g in result.goals]
     lines += [f"  note: {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+def render_goals(results: list[ScenarioResult]) -> str:
+    lines = ["\nGoals"]
+    for result in results:
+        if result.skipped:
+            lines.append(f"  {result.title}: skipped ({result.skipped})")
+        lines += [
+            f"  {_verdict(g.met):10s} {result.title}: {g.text}: {g.measured}" for g in result.goals
+        ]
     return "\n".join(lines)
 
 
