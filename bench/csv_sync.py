@@ -7,6 +7,7 @@ catalog of the five metrics over the export's folder, into a fresh store each ru
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bench import events
@@ -40,7 +41,8 @@ def catalog_for(folder: Path, source_folder: Path) -> Path:
     """The five metrics over the CSV files `events_*.csv` in `source_folder`."""
     return events.five_metrics_catalog(
         folder / "metrics.yml",
-        source=f"    type: csv\n    path: {source_folder}",
+        # A JSON string is a YAML string: any folder name is written safely.
+        source=f"    type: csv\n    path: {json.dumps(str(source_folder))}",
         table="events_*.csv",
         time="timestamp",
         user="user",

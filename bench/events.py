@@ -81,7 +81,7 @@ def write_events(path: str, rows: int, first_day: str, days: int, seed: int) -> 
                        'u' || lpad(CAST(user_number AS VARCHAR), 7, '0') AS "user",
                        {_region_list()}[region_number + 1] AS region,
                        value
-                FROM events) TO '{path}' (HEADER, FORMAT csv)"""
+                FROM events) TO '{path.replace("'", "''")}' (HEADER, FORMAT csv)"""
         )
     return {"rows": rows}
 
