@@ -7,12 +7,11 @@ of totals over the sum of counts, never an average of averages).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from okr.cycles import next_period
 from okr.model import KeyResult, Measure, Metric
 
 
@@ -21,9 +20,11 @@ class MetricSeries:
 
     def __init__(self, metric: Metric, parts: pd.DataFrame):
         self.metric = metric
-        parts = parts.sort_values("period") if len(parts) else parts
+        if len(parts) and not parts["period"].is_monotonic_increasing:
+            parts = parts.sort_values("period")
         self.periods: list[date] = list(parts["period"]) if len(parts) else []
         self._ordinals = np.array([p.toordinal() for p in self.periods], dtype=np.int64)
+        self._ends: np.ndarray | None = None
         self._values = _floats(parts, "value")
         self._n = _floats(parts, "n")
         self._total = _floats(parts, "total")
@@ -67,46 +68,51 @@ class MetricSeries:
 
     def windows(self, firsts: np.ndarray, lasts: np.ndarray) -> list[float | None]:
         """`window` for many (first, last) ordinal pairs at once."""
+        return [_none_if_nan(v) for v in self.window_array(firsts, lasts)]
+
+    def window_array(self, firsts: np.ndarray, lasts: np.ndarray) -> np.ndarray:
+        """The metric over each [first, last] ordinal window; NaN where it is unknown."""
         metric = self.metric
         lo = np.searchsorted(self._ordinals, firsts, side="left")
         hi = np.searchsorted(self._ordinals, lasts, side="right")
+        empty = hi <= lo
         if not metric.additive:
             if np.any(hi - lo > 1):
                 raise ValueError(
                     f"metric '{metric.id}' uses agg {metric.agg}, which cannot be re-aggregated "
                     f"over a window of several periods"
                 )
-            return [
-                _none_if_nan(self._values[i]) if h > i else None
-                for i, h in zip(lo, hi, strict=True)
-            ]
-        has_data = len(self.periods) > 0
-        results: list[float | None] = []
+            values = (
+                self._values[np.clip(lo, 0, max(len(self._values) - 1, 0))]
+                if len(self._values)
+                else np.full(len(lo), np.nan)
+            )
+            return np.where(empty, np.nan, values)
         cum = self._cum
-        for i, h in zip(lo, hi, strict=True):
-            if h <= i:
-                # Nothing happened in the window: a sum or count of nothing is zero.
-                results.append(0.0 if has_data and metric.agg in ("sum", "count") else None)
-                continue
-            agg = metric.agg
+        agg = metric.agg
+
+        def spanned(name: str) -> np.ndarray:
+            return cum[name][hi] - cum[name][lo]
+
+        with np.errstate(divide="ignore", invalid="ignore"):
             if agg == "sum":
-                value = cum["total"][h] - cum["total"][i]
+                values = spanned("total")
             elif agg == "count":
-                value = cum["n"][h] - cum["n"][i]
+                values = spanned("n")
             elif agg == "avg":
-                count = cum["n"][h] - cum["n"][i]
-                value = (cum["total"][h] - cum["total"][i]) / count if count else None
+                count = spanned("n")
+                values = np.where(count != 0, spanned("total") / count, np.nan)
             elif agg == "ratio":
-                den = cum["den"][h] - cum["den"][i]
-                value = (cum["num"][h] - cum["num"][i]) / den if den else None
-            elif agg == "min":
-                value = _nan_reduce(np.nanmin, self._minimum[i:h])
-            elif agg == "max":
-                value = _nan_reduce(np.nanmax, self._maximum[i:h])
+                den = spanned("den")
+                values = np.where(den != 0, spanned("num") / den, np.nan)
+            elif agg in ("min", "max"):
+                source = self._minimum if agg == "min" else self._maximum
+                values = _range_reduce(np.fmin if agg == "min" else np.fmax, source, lo, hi)
             else:  # pragma: no cover - every additive agg is listed above
                 raise ValueError(agg)
-            results.append(_none_if_nan(value))
-        return results
+        # Nothing happened in the window: a sum or count of nothing is zero.
+        nothing = 0.0 if len(self.periods) and agg in ("sum", "count") else np.nan
+        return np.where(empty, nothing, values).astype("float64")
 
     def measure_at(self, measure: Measure, start: date, day: date) -> float | None:
         """The value a KR with this `measure` and window `start` reads at `day`."""
@@ -115,14 +121,35 @@ class MetricSeries:
     def measure_many(
         self, measure: Measure, start: date, days: Sequence[date]
     ) -> list[float | None]:
+        ordinals = np.array([d.toordinal() for d in days], dtype=np.int64)
+        return [_none_if_nan(v) for v in self.measure_array(measure, start, ordinals)]
+
+    def measure_array(self, measure: Measure, start: date, days: np.ndarray) -> np.ndarray:
+        """The KR readings at each ordinal day in `days`; NaN where nothing can be measured."""
         if measure.kind == "latest":
-            return [self.latest(day) for day in days]
-        lasts = np.array([d.toordinal() for d in days], dtype=np.int64)
+            index = np.searchsorted(self._ordinals, days, side="right") - 1
+            if not len(self._values):
+                return np.full(len(days), np.nan)
+            return np.where(index >= 0, self._values[np.clip(index, 0, None)], np.nan)
         if measure.kind == "trailing":
-            firsts = lasts - (measure.days - 1)
+            firsts = days - (measure.days - 1)
         else:  # to_date
             firsts = np.full(len(days), start.toordinal(), dtype=np.int64)
-        return self.windows(firsts, lasts)
+        return self.window_array(firsts, days)
+
+    def period_ends(self) -> np.ndarray:
+        """The ordinal of each stored period's last day (computed once)."""
+        if self._ends is None:
+            grain = self.metric.grain
+            if grain == "week":
+                self._ends = self._ordinals + 6
+            elif grain == "month":
+                months = np.array(self.periods, dtype="datetime64[M]")
+                first_of_next = (months + 1).astype("datetime64[D]").astype(np.int64)
+                self._ends = first_of_next - 1 + _EPOCH_ORDINAL
+            else:
+                self._ends = self._ordinals.copy()
+        return self._ends
 
 
 def kr_trajectory(kr: KeyResult, series: MetricSeries, as_of: date) -> list[tuple[date, float]]:
@@ -130,30 +157,55 @@ def kr_trajectory(kr: KeyResult, series: MetricSeries, as_of: date) -> list[tupl
 
     Each point is dated at its period's last day (or as_of / the KR's end, if earlier).
     """
-    last_day = min(as_of, kr.end)
-    if last_day < kr.start or not series.periods:
+    last_day = min(as_of, kr.end).toordinal()
+    if last_day < kr.start.toordinal() or not series.periods:
         return []
-    grain = series.metric.grain
-    days: list[date] = []
-    for period in series.periods:
-        period_end = next_period(period, grain) - timedelta(days=1)
-        if period_end < kr.start or period > last_day:
-            continue
-        days.append(min(period_end, last_day))
-    values = series.measure_many(kr.measure, kr.start, days)
-    return [(d, v) for d, v in zip(days, values, strict=True) if v is not None]
+    ends = series.period_ends()
+    inside = (ends >= kr.start.toordinal()) & (series._ordinals <= last_day)
+    days = np.minimum(ends[inside], last_day)
+    values = series.measure_array(kr.measure, kr.start, days)
+    known = ~np.isnan(values)
+    return [
+        (date.fromordinal(int(d)), float(v))
+        for d, v in zip(days[known], values[known], strict=True)
+    ]
 
 
 def _floats(parts: pd.DataFrame, column: str) -> np.ndarray:
     if not len(parts) or column not in parts:
         return np.full(len(parts), np.nan)
-    return pd.to_numeric(parts[column], errors="coerce").astype("float64").to_numpy()
+    values = parts[column]
+    if values.dtype.kind in "fiu":
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _nan_reduce(function, values: np.ndarray) -> float | None:
-    if values.size == 0 or np.all(np.isnan(values)):
-        return None
-    return float(function(values))
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _range_reduce(combine, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """combine (np.fmin or np.fmax, which skip NaN) over values[lo:hi] for each pair at once.
+
+    A sparse table: level k holds the combination of every run of 2**k values, so any range
+    is the combination of two overlapping runs. NaN where a range is empty or all NaN.
+    """
+    result = np.full(len(lo), np.nan)
+    lengths = hi - lo
+    if not len(values) or not np.any(lengths > 0):
+        return result
+    levels = [values]
+    while 2 ** len(levels) <= len(values):
+        step = 2 ** (len(levels) - 1)
+        previous = levels[-1]
+        levels.append(combine(previous[:-step], previous[step:]))
+    level_of = np.zeros(len(lo), dtype=np.int64)
+    nonempty = lengths > 0
+    level_of[nonempty] = np.floor(np.log2(lengths[nonempty])).astype(np.int64)
+    for level in np.unique(level_of[nonempty]):
+        chosen = nonempty & (level_of == level)
+        table = levels[level]
+        result[chosen] = combine(table[lo[chosen]], table[hi[chosen] - 2**level])
+    return result
 
 
 def _none_if_nan(value) -> float | None:

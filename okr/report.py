@@ -77,15 +77,21 @@ def metric_series(
 
 def evaluate(catalog: Catalog, store: Store, as_of: date) -> Report:
     """Measure and judge every key result of the catalog at `as_of`."""
-    last_syncs = store.last_syncs()
-    series_cache: dict[tuple[str, tuple], MetricSeries] = {}
-    kr_reports: dict[str, KRReport] = {}
-    for kr in catalog.key_results():
-        metric = catalog.metrics[kr.metric]
-        key = (metric.id, kr.where)
-        if key not in series_cache:
-            series_cache[key] = metric_series(store, metric, dict(kr.where))
-        kr_reports[kr.id] = evaluate_one(kr, metric, series_cache[key], as_of, last_syncs)
+    with store.session():
+        last_syncs = store.last_syncs()
+        slices = store.slices_parts(
+            [(catalog.metrics[kr.metric], kr.where) for kr in catalog.key_results()]
+        )
+    series_cache = {
+        (metric_id, where): MetricSeries(catalog.metrics[metric_id], parts)
+        for (metric_id, where), parts in slices.items()
+    }
+    kr_reports = {
+        kr.id: evaluate_one(
+            kr, catalog.metrics[kr.metric], series_cache[(kr.metric, kr.where)], as_of, last_syncs
+        )
+        for kr in catalog.key_results()
+    }
     objective_statuses = rollup(
         catalog.objectives, {kr_id: r.status for kr_id, r in kr_reports.items()}
     )

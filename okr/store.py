@@ -16,13 +16,14 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from connectors.base import PART_COLUMNS, Pull, dims_key
@@ -91,6 +92,7 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._session: duckdb.DuckDBPyConnection | None = None
 
     @property
     def lock_path(self) -> Path:
@@ -132,8 +134,27 @@ class Store:
         finally:
             connection.close()
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Store]:
+        """Serve every read inside the block from one read-only connection.
+
+        Opening the file costs far more than a small query: a report reading many metrics
+        opens it once. The block sees one sync, even if another lands meanwhile.
+        """
+        if self._session is not None:
+            yield self
+            return
+        with self.reading() as connection:
+            self._session = connection
+            try:
+                yield self
+            finally:
+                self._session = None
+
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         """A read-only query's result; an empty frame when the store does not exist yet."""
+        if self._session is not None:
+            return self._session.execute(sql, params or []).df()
         with self.reading() as connection:
             if connection is None:
                 return pd.DataFrame()
@@ -154,9 +175,7 @@ class Store:
                 conditions.append("json_extract_string(dims, ?) = ?")
                 params += [f'$."{key}"', str(value)]
             sql = f"""
-                SELECT period, sum(n) AS n, sum(total) AS total, min(minimum) AS minimum,
-                       max(maximum) AS maximum, sum(num) AS num, sum(den) AS den,
-                       max(last_at) AS last_at, arg_max(last, last_at) AS last
+                SELECT period, {_ROLLUP}
                 FROM parts WHERE {" AND ".join(conditions)}
                 GROUP BY period ORDER BY period
             """
@@ -170,12 +189,99 @@ class Store:
             frame = self.query(sql, params)
         except duckdb.CatalogException:
             frame = pd.DataFrame()
-        if frame.empty:
-            return pd.DataFrame(columns=["period", *PART_COLUMNS[4:]])
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
-        if metric.additive:
-            frame["value"] = additive_value(metric.agg, frame)
-        return frame
+        return _finish_parts(metric, frame)
+
+    def slices_parts(
+        self, slices: Sequence[tuple[Metric, tuple[tuple[str, str], ...]]]
+    ) -> dict[tuple[str, tuple[tuple[str, str], ...]], pd.DataFrame]:
+        """`metric_parts(metric, where)` of many slices in a few queries, keyed (id, where).
+
+        Whole metrics come from two queries; slices of additive metrics from one query per
+        set of dimension keys (every member is read, then the wanted ones picked). A slice of
+        a non-additive metric is read on its own.
+        """
+        result: dict[tuple[str, tuple[tuple[str, str], ...]], pd.DataFrame] = {}
+        wanted = list(dict.fromkeys((m.id, where) for m, where in slices))
+        metrics = {m.id: m for m, _ in slices}
+        whole = self._whole_metrics([metrics[i] for i, where in wanted if not where])
+        by_keys: dict[tuple[str, ...], list[tuple[str, tuple]]] = {}
+        for metric_id, where in wanted:
+            if not where:
+                result[(metric_id, where)] = whole[metric_id]
+            elif metrics[metric_id].additive:
+                by_keys.setdefault(tuple(k for k, _ in where), []).append((metric_id, where))
+            else:
+                result[(metric_id, where)] = self.metric_parts(metrics[metric_id], dict(where))
+        for keys, group in by_keys.items():
+            members = ", ".join(f"json_extract_string(dims, ?) AS d{i}" for i in range(len(keys)))
+            try:
+                frame = self.query(
+                    f"""SELECT metric, {members}, period, {_ROLLUP} FROM parts
+                        WHERE list_contains(?, metric) GROUP BY ALL ORDER BY period""",
+                    [*(f'$."{key}"' for key in keys), sorted({m for m, _ in group})],
+                )
+            except duckdb.CatalogException:
+                frame = pd.DataFrame()
+            columns = ["metric", *(f"d{i}" for i in range(len(keys)))]
+            members = (
+                {}
+                if frame.empty
+                else {
+                    key: part.drop(columns=columns).reset_index(drop=True)
+                    for key, part in frame.groupby(columns, sort=False, dropna=False)
+                }
+            )
+            for metric_id, where in group:
+                key = (metric_id, *(str(value) for _, value in where))
+                part = members.get(key, pd.DataFrame())
+                result[(metric_id, where)] = _finish_parts(metrics[metric_id], part)
+        return result
+
+    def _whole_metrics(self, metrics: Sequence[Metric]) -> dict[str, pd.DataFrame]:
+        additive = sorted(m.id for m in metrics if m.additive)
+        other = sorted(m.id for m in metrics if not m.additive)
+        frames = []
+        try:
+            if additive:
+                frames.append(
+                    self.query(
+                        f"""SELECT metric, period, {_ROLLUP} FROM parts
+                            WHERE list_contains(?, metric)
+                            GROUP BY metric, period ORDER BY metric, period""",
+                        [additive],
+                    )
+                )
+            if other:
+                frames.append(
+                    self.query(
+                        """SELECT metric, period, n, total, minimum, maximum, num, den, last_at,
+                                  last, value
+                           FROM parts WHERE list_contains(?, metric) AND dims = '{}'
+                           ORDER BY metric, period""",
+                        [other],
+                    )
+                )
+        except duckdb.CatalogException:
+            frames = []
+        by_id = {m.id: m for m in metrics}
+        grouped: dict[str, pd.DataFrame] = {}
+        for frame in frames:
+            if frame.empty:
+                continue
+            # Finish the whole frame at once: converting each metric's part alone costs more.
+            frame["period"] = (
+                pd.to_datetime(frame["period"]).to_numpy("datetime64[D]").astype(object)
+            )
+            if "value" not in frame:
+                aggs = frame["metric"].map({i: by_id[i].agg for i in by_id})
+                frame["value"] = np.nan
+                for agg in aggs.unique():
+                    rows = aggs == agg
+                    frame.loc[rows, "value"] = additive_value(agg, frame[rows])
+            for metric_id, part in frame.groupby("metric", sort=False):
+                grouped[metric_id] = part.drop(columns="metric").reset_index(drop=True)
+        empty = pd.DataFrame(columns=["period", *PART_COLUMNS[4:]])
+        return {m.id: grouped.get(m.id, empty.copy()) for m in metrics}
 
     def breakdown(self, metric: Metric, dimension: str) -> pd.DataFrame:
         """Per period and value of `dimension`: the parts of each slice (for charts)."""
@@ -427,6 +533,21 @@ class StoreWriter:
                 record.notes,
             ],
         )
+
+
+# The parts of many stored rows rolled up into one (additive metrics only).
+_ROLLUP = """sum(n) AS n, sum(total) AS total, min(minimum) AS minimum, max(maximum) AS maximum,
+    sum(num) AS num, sum(den) AS den, max(last_at) AS last_at, arg_max(last, last_at) AS last"""
+
+
+def _finish_parts(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=["period", *PART_COLUMNS[4:]])
+    # numpy turns day-precision datetimes into datetime.date objects in C, unlike .dt.date.
+    frame["period"] = pd.to_datetime(frame["period"]).to_numpy("datetime64[D]").astype(object)
+    if metric.additive:
+        frame["value"] = additive_value(metric.agg, frame)
+    return frame
 
 
 def additive_value(agg: str, parts: pd.DataFrame) -> pd.Series:

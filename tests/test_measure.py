@@ -126,3 +126,25 @@ def test_the_trajectory_dates_each_point_at_its_period_end_and_stops_at_as_of():
     # of it (periods are counted by their start). Jul 6 week ends Jul 12: 20. Jul 13 week is
     # cut at as_of (Jul 15): 20 + 30.
     assert points == [(date(2026, 7, 5), 0.0), (date(2026, 7, 12), 20.0), (date(2026, 7, 15), 50.0)]
+
+
+def test_min_and_max_over_many_windows_match_a_direct_reduction():
+    import numpy as np
+
+    from okr.measure import _range_reduce
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=300)
+    values[rng.choice(300, 40, replace=False)] = np.nan  # periods without a value
+    values[100:120] = np.nan  # a window of nothing but gaps
+    lo = rng.integers(0, 300, 500)
+    hi = np.minimum(lo + rng.integers(0, 60, 500), 300)
+    lo[:3], hi[:3] = [100, 5, 7], [120, 5, 8]  # all-NaN, empty, single period
+    for combine, reduce in ((np.fmin, np.nanmin), (np.fmax, np.nanmax)):
+        got = _range_reduce(combine, values, lo, hi)
+        for i, h, value in zip(lo, hi, got, strict=True):
+            window = values[i:h]
+            if window.size == 0 or np.all(np.isnan(window)):
+                assert np.isnan(value)
+            else:
+                assert value == reduce(window)

@@ -373,3 +373,29 @@ def test_metrics_that_leave_the_catalog_leave_the_store(tmp_path):
         Store(catalog.settings.store).query("SELECT DISTINCT metric FROM parts")["metric"]
     )
     assert metrics == {"sales", "other"}
+
+
+def test_reading_many_slices_at_once_gives_what_each_slice_gives_alone(tmp_path):
+    from tests.scenario import synced_scenario
+
+    catalog = load_catalog(synced_scenario(tmp_path))
+    store = Store(catalog.settings.store)
+    wanted = [
+        (catalog.metrics["csat"], ()),
+        (catalog.metrics["csat"], (("region", "EMEA"),)),
+        (catalog.metrics["csat"], (("region", "nowhere"),)),
+        (catalog.metrics["signups"], ()),
+    ]
+    with store.session():
+        together = store.slices_parts(wanted)
+    for metric, where in wanted:
+        alone = store.metric_parts(metric, dict(where))
+        pd.testing.assert_frame_equal(
+            together[(metric.id, where)].reset_index(drop=True),
+            alone.reset_index(drop=True),
+            check_dtype=False,
+        )
+    # EMEA on Aug 14 (day 44): one row scoring 76 + 4.4.
+    emea = together[("csat", (("region", "EMEA"),))]
+    assert emea["value"].iloc[-1] == pytest.approx(80.4)
+    assert together[("csat", (("region", "nowhere"),))].empty
