@@ -69,12 +69,6 @@ class Report:
         return max(finished) if finished else None
 
 
-def metric_series(
-    store: Store, metric: Metric, where: Mapping[str, str] | None = None
-) -> MetricSeries:
-    return MetricSeries(metric, store.metric_parts(metric, where))
-
-
 def evaluate(catalog: Catalog, store: Store, as_of: date) -> Report:
     """Measure and judge every key result of the catalog at `as_of`."""
     with store.session():
