@@ -7,12 +7,14 @@ says 50 + 100 · 0.4 = 90.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from okr.model import KeyResult, Metric
 from okr.status import evaluate_kr
+from tests import builders
+from tests.builders import END, START, day
 from ui.charts import (
     band_edge,
     pace_knots,
@@ -22,31 +24,14 @@ from ui.charts import (
     trajectory_figure,
 )
 
-START = date(2026, 1, 1)
-END = START + timedelta(days=100)
 METRIC = Metric(id="csat", source="s", agg="avg", label="CSAT", unit="points")
 # On pace: 50 + d at days 10..40, so the forecast is exactly 150 with the 5-point spread
 # floor: the 80% range is 150 ± 1.2815516 · 5 = 143.592242 … 156.407758.
 ON_PACE = [(START + timedelta(days=d), 50.0 + d) for d in (10, 20, 30, 40)]
 
 
-def day(n: int) -> date:
-    return START + timedelta(days=n)
-
-
 def make_kr(**fields) -> KeyResult:
-    values = {
-        "id": "kr",
-        "title": "Lift CSAT",
-        "metric": "csat",
-        "objective": "o",
-        "start": START,
-        "end": END,
-        "target": 150.0,
-        "baseline": 50.0,
-    }
-    values.update(fields)
-    return KeyResult(**values)
+    return builders.make_kr(**{"title": "Lift CSAT", "metric": "csat", **fields})
 
 
 def figure_for(kr, as_of, current, points, baseline=50.0):

@@ -7,7 +7,7 @@ to 100; tolerances are the defaults, at_risk 0.10 and off_track 0.25.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
@@ -24,29 +24,14 @@ from okr.explain import (
 )
 from okr.model import KeyResult, Metric
 from okr.status import evaluate_kr
+from tests import builders
+from tests.builders import END, day
 
-START = date(2026, 1, 1)
-END = START + timedelta(days=100)
 CSAT = Metric(id="csat", source="s", agg="avg", label="Customer satisfaction (CSAT)", unit="points")
 
 
-def day(n: int) -> date:
-    return START + timedelta(days=n)
-
-
 def make_kr(**fields) -> KeyResult:
-    values = {
-        "id": "kr",
-        "title": "Lift CSAT",
-        "metric": "csat",
-        "objective": "o",
-        "start": START,
-        "end": END,
-        "target": 150.0,
-        "baseline": 50.0,
-    }
-    values.update(fields)
-    return KeyResult(**values)
+    return builders.make_kr(**{"title": "Lift CSAT", "metric": "csat", **fields})
 
 
 def sentence(kr, as_of, current, baseline=50.0, points=(), data_as_of="auto", metric=CSAT):

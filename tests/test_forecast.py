@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pytest
 
 from okr.forecast import Z_80, Forecast, forecast_kr
-from okr.model import KeyResult
-
-START = date(2026, 1, 1)
-END = START + timedelta(days=100)  # a 100-day window: day n is n% of the way
-
-
-def day(n: int) -> date:
-    return START + timedelta(days=n)
-
-
-def make_kr(**fields) -> KeyResult:
-    values = {
-        "id": "kr",
-        "title": "Grow the metric",
-        "metric": "metric",
-        "objective": "objective",
-        "start": START,
-        "end": END,
-        "target": 150.0,
-        "baseline": 50.0,
-    }
-    values.update(fields)
-    return KeyResult(**values)
+from tests.builders import END, day, make_kr
 
 
 def line(intercept: float, slope: float, days) -> list[tuple[date, float]]:

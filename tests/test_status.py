@@ -7,7 +7,7 @@ the defaults, at_risk 0.10 and off_track 0.25.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -22,28 +22,12 @@ from okr.status import (
     most_severe,
     rollup,
 )
-
-START = date(2026, 1, 1)
-END = START + timedelta(days=100)
-
-
-def day(n: int) -> date:
-    return START + timedelta(days=n)
+from tests import builders
+from tests.builders import END, START, day
 
 
 def make_kr(kr_id: str = "kr", **fields) -> KeyResult:
-    values = {
-        "id": kr_id,
-        "title": "Grow the metric",
-        "metric": "metric",
-        "objective": "objective",
-        "start": START,
-        "end": END,
-        "target": 150.0,
-        "baseline": 50.0,
-    }
-    values.update(fields)
-    return KeyResult(**values)
+    return builders.make_kr(id=kr_id, **fields)
 
 
 def evaluate(kr: KeyResult, as_of: int, current, baseline=50.0, points=()) -> KRStatus:
