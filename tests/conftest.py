@@ -151,3 +151,21 @@ def dashboard_factory(tmp_path) -> Iterator:
     yield start
     for dashboard in started:
         stop_dashboard(dashboard)
+
+
+@pytest.fixture
+def as_of(monkeypatch) -> None:
+    """The dashboard judges at the scenario's date (tests/scenario.py), not today."""
+    from tests.scenario import AS_OF
+
+    monkeypatch.setenv("OKR_AS_OF", AS_OF.isoformat())
+
+
+@pytest.fixture
+def scenario(tmp_path, monkeypatch, as_of) -> Path:
+    """The hand-computed scenario, synced, as the dashboard's catalog."""
+    from tests.scenario import synced_scenario
+
+    catalog = synced_scenario(tmp_path)
+    monkeypatch.setenv("OKR_CATALOG", str(catalog))
+    return catalog

@@ -18,18 +18,10 @@ from streamlit.testing.v1 import AppTest
 from connectors.base import FakeConnector, empty_parts
 from okr.catalog import load_catalog
 from okr.sync import sync
-from tests.scenario import synced_scenario, write_scenario
+from tests.scenario import write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CSAT = "Customer satisfaction (CSAT)"
-
-
-@pytest.fixture
-def scenario(tmp_path, monkeypatch) -> Path:
-    catalog = synced_scenario(tmp_path)
-    monkeypatch.setenv("OKR_CATALOG", str(catalog))
-    monkeypatch.setenv("OKR_AS_OF", "2026-08-15")
-    return catalog
 
 
 def open_explore(**params: str) -> AppTest:

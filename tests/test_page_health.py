@@ -7,20 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.scenario import synced_scenario, write_scenario
+from tests.scenario import write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def scenario(tmp_path, monkeypatch) -> Path:
-    catalog = synced_scenario(tmp_path)
-    monkeypatch.setenv("OKR_CATALOG", str(catalog))
-    monkeypatch.setenv("OKR_AS_OF", "2026-08-15")
-    return catalog
 
 
 def open_health() -> AppTest:

@@ -21,18 +21,6 @@ from tests.scenario import synced_scenario, write_scenario
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def as_of(monkeypatch) -> None:
-    monkeypatch.setenv("OKR_AS_OF", "2026-08-15")
-
-
-@pytest.fixture
-def scenario(tmp_path, monkeypatch, as_of) -> Path:
-    catalog = synced_scenario(tmp_path)
-    monkeypatch.setenv("OKR_CATALOG", str(catalog))
-    return catalog
-
-
 def open_key_result(kr: str | None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.run()

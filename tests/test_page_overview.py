@@ -11,24 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.scenario import CATALOG, synced_scenario, write_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def as_of(monkeypatch) -> None:
-    monkeypatch.setenv("OKR_AS_OF", "2026-08-15")
-
-
-@pytest.fixture
-def scenario(tmp_path, monkeypatch, as_of) -> Path:
-    catalog = synced_scenario(tmp_path)
-    monkeypatch.setenv("OKR_CATALOG", str(catalog))
-    return catalog
 
 
 def open_overview(**params: str) -> AppTest:
