@@ -133,11 +133,14 @@ def okr_evaluate_phases(catalog: str, as_of: str) -> dict:
 
     started = time.perf_counter()
     with store.session():
-        parts = store.slices_parts([(loaded.metrics[m], where) for m, where in slices])
+        parts = store.slice_columns([(loaded.metrics[m], where) for m, where in slices])
     phases["read_seconds"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    series = {key: MetricSeries(loaded.metrics[key[0]], frame) for key, frame in parts.items()}
+    series = {
+        key: MetricSeries.from_columns(loaded.metrics[key[0]], columns)
+        for key, columns in parts.items()
+    }
     phases["series_seconds"] = time.perf_counter() - started
 
     last_syncs = store.last_syncs()

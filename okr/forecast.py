@@ -35,6 +35,7 @@ from datetime import date
 
 import numpy as np
 
+from okr.measure import Trajectory
 from okr.model import KeyResult
 
 # The spread never goes below this share of the KR's span (see the module docstring).
@@ -73,14 +74,9 @@ class Forecast:
 
 def points_in_window(
     kr: KeyResult, points: Sequence[tuple[date, float]], as_of: date
-) -> list[tuple[date, float]]:
+) -> Trajectory:
     """The finite values of `points` dated from kr.start to min(as_of, kr.end), by date."""
-    last_day = min(as_of, kr.end)
-    return sorted(
-        (day, float(value))
-        for day, value in points
-        if kr.start <= day <= last_day and value is not None and math.isfinite(value)
-    )
+    return Trajectory.of(points).between(kr.start, min(as_of, kr.end))
 
 
 def reaches_target(kr: KeyResult, baseline: float | None, value: float) -> bool | None:
@@ -113,22 +109,24 @@ def forecast_kr(
     if not series:
         return Forecast(None, None, None, None, None, end=kr.end)
     if as_of >= kr.end:
-        return _finished(kr, baseline, series[-1][1])
+        return _finished(kr, baseline, float(series.values[-1]))
 
-    if baseline is not None and series[0][0] != kr.start:
-        series.insert(0, (kr.start, float(baseline)))
-    days = np.array([(day - kr.start).days for day, _ in series], dtype=float)
-    values = np.array([value for _, value in series], dtype=float)
-    end_day = float((kr.end - kr.start).days)
+    start = kr.start.toordinal()
+    days = (series.ordinals - start).astype(float)
+    values = series.values
+    if baseline is not None and series.ordinals[0] != start:
+        days = np.concatenate([[0.0], days])
+        values = np.concatenate([[float(baseline)], values])
+    end_day = float(kr.end.toordinal() - start)
 
     span = _span(kr, baseline, values)
-    if len(series) == 1 or np.ptp(days) == 0:
+    if len(days) == 1 or np.ptp(days) == 0:
         slope, value = 0.0, float(values.mean())
         spread = FEW_POINTS_SHARE * span
     else:
         slope, intercept = _least_squares(days, values)
         value = intercept + slope * end_day
-        if len(series) == 2:
+        if len(days) == 2:
             spread = FEW_POINTS_SHARE * span
         else:
             error = _prediction_error(days, values, slope, intercept, end_day)

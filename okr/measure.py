@@ -6,7 +6,8 @@ of totals over the sum of counts, never an average of averages).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -19,40 +20,55 @@ class MetricSeries:
     """The stored periods of one slice of a metric, ready to be measured at any date."""
 
     def __init__(self, metric: Metric, parts: pd.DataFrame):
-        self.metric = metric
         if len(parts) and not parts["period"].is_monotonic_increasing:
             parts = parts.sort_values("period")
-        self.periods: list[date] = list(parts["period"]) if len(parts) else []
-        self._ordinals = np.array([p.toordinal() for p in self.periods], dtype=np.int64)
+        days = pd.to_datetime(parts["period"]).to_numpy("datetime64[D]") if len(parts) else []
+        ordinals = np.asarray(days, dtype="datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
+        self._setup(metric, ordinals, {name: _floats(parts, name) for name in _COLUMNS})
+
+    @classmethod
+    def from_columns(cls, metric: Metric, columns: Mapping[str, np.ndarray]) -> MetricSeries:
+        """A series from numpy columns in period order (as `Store.slice_columns` gives them):
+        `ordinal` (each period's first day, int64) and float64 `value`, `n`, `total`, `num`,
+        `den`, `minimum`, `maximum` (a missing column is unknown)."""
+        series = cls.__new__(cls)
+        ordinals = np.asarray(columns["ordinal"], dtype=np.int64)
+        unknown = np.full(len(ordinals), np.nan)
+        series._setup(metric, ordinals, {name: columns.get(name, unknown) for name in _COLUMNS})
+        return series
+
+    def _setup(self, metric: Metric, ordinals: np.ndarray, columns: dict[str, np.ndarray]):
+        self.metric = metric
+        self._ordinals = ordinals
+        self._periods: list[date] | None = None
         self._ends: np.ndarray | None = None
-        self._values = _floats(parts, "value")
-        self._n = _floats(parts, "n")
-        self._total = _floats(parts, "total")
-        self._num = _floats(parts, "num")
-        self._den = _floats(parts, "den")
-        self._minimum = _floats(parts, "minimum")
-        self._maximum = _floats(parts, "maximum")
+        self._sparse: list[np.ndarray] | None = None  # min/max over ranges, built when asked
+        self._values = columns["value"]
+        self._minimum = columns["minimum"]
+        self._maximum = columns["maximum"]
         self._cum = {
-            name: np.concatenate([[0.0], np.nancumsum(array)])
-            for name, array in (
-                ("n", self._n),
-                ("total", self._total),
-                ("num", self._num),
-                ("den", self._den),
-            )
+            name: np.concatenate([[0.0], np.nancumsum(columns[name])])
+            for name in ("n", "total", "num", "den")
         }
 
+    @property
+    def periods(self) -> list[date]:
+        """The first day of each stored period, oldest first."""
+        if self._periods is None:
+            self._periods = [date.fromordinal(int(o)) for o in self._ordinals]
+        return self._periods
+
     def __len__(self) -> int:
-        return len(self.periods)
+        return len(self._ordinals)
 
     def newest_period(self, on_or_before: date | None = None) -> date | None:
         """The start of the newest stored period (starting on or before the given date)."""
-        if not self.periods:
+        if not len(self._ordinals):
             return None
         if on_or_before is None:
-            return self.periods[-1]
+            return date.fromordinal(int(self._ordinals[-1]))
         index = int(np.searchsorted(self._ordinals, on_or_before.toordinal(), side="right")) - 1
-        return self.periods[index] if index >= 0 else None
+        return date.fromordinal(int(self._ordinals[index])) if index >= 0 else None
 
     def period_values(self) -> list[tuple[date, float | None]]:
         return [(p, _none_if_nan(v)) for p, v in zip(self.periods, self._values, strict=True)]
@@ -106,12 +122,15 @@ class MetricSeries:
                 den = spanned("den")
                 values = np.where(den != 0, spanned("num") / den, np.nan)
             elif agg in ("min", "max"):
+                combine = np.fmin if agg == "min" else np.fmax
                 source = self._minimum if agg == "min" else self._maximum
-                values = _range_reduce(np.fmin if agg == "min" else np.fmax, source, lo, hi)
+                if self._sparse is None:
+                    self._sparse = _sparse_table(combine, source)
+                values = _range_reduce(combine, source, lo, hi, self._sparse)
             else:  # pragma: no cover - every additive agg is listed above
                 raise ValueError(agg)
         # Nothing happened in the window: a sum or count of nothing is zero.
-        nothing = 0.0 if len(self.periods) and agg in ("sum", "count") else np.nan
+        nothing = 0.0 if len(self._ordinals) and agg in ("sum", "count") else np.nan
         return np.where(empty, nothing, values).astype("float64")
 
     def measure_at(self, measure: Measure, start: date, day: date) -> float | None:
@@ -144,7 +163,8 @@ class MetricSeries:
             if grain == "week":
                 self._ends = self._ordinals + 6
             elif grain == "month":
-                months = np.array(self.periods, dtype="datetime64[M]")
+                days = (self._ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
+                months = days.astype("datetime64[M]")
                 first_of_next = (months + 1).astype("datetime64[D]").astype(np.int64)
                 self._ends = first_of_next - 1 + _EPOCH_ORDINAL
             else:
@@ -152,23 +172,81 @@ class MetricSeries:
         return self._ends
 
 
-def kr_trajectory(kr: KeyResult, series: MetricSeries, as_of: date) -> list[tuple[date, float]]:
+class Trajectory(Sequence[tuple[date, float]]):
+    """A key result's measured values by date: a sequence of (date, float) points, oldest
+    first, every value finite. Held as numpy columns (`ordinals`, proleptic day numbers, and
+    `values`), so judging never builds a date object; points are made when read."""
+
+    __slots__ = ("ordinals", "values")
+
+    def __init__(self, ordinals: np.ndarray, values: np.ndarray):
+        self.ordinals = np.asarray(ordinals, dtype=np.int64)
+        self.values = np.asarray(values, dtype="float64")
+
+    @classmethod
+    def of(cls, points: Sequence[tuple[date, float]]) -> Trajectory:
+        """`points` as a trajectory: sorted by date, points without a finite value left out."""
+        if isinstance(points, Trajectory):
+            return points
+        pairs = sorted(
+            (day.toordinal(), float(value))
+            for day, value in points
+            if value is not None and math.isfinite(value)
+        )
+        return cls(
+            np.array([o for o, _ in pairs], dtype=np.int64),
+            np.array([v for _, v in pairs], dtype="float64"),
+        )
+
+    def between(self, first: date, last: date) -> Trajectory:
+        """The points dated from `first` to `last`, both included."""
+        lo = int(np.searchsorted(self.ordinals, first.toordinal(), side="left"))
+        hi = int(np.searchsorted(self.ordinals, last.toordinal(), side="right"))
+        if lo == 0 and hi == len(self.ordinals):
+            return self
+        return Trajectory(self.ordinals[lo:hi], self.values[lo:hi])
+
+    def __len__(self) -> int:
+        return len(self.ordinals)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Trajectory(self.ordinals[index], self.values[index])
+        return (date.fromordinal(int(self.ordinals[index])), float(self.values[index]))
+
+    def __iter__(self) -> Iterator[tuple[date, float]]:
+        for ordinal, value in zip(self.ordinals.tolist(), self.values.tolist(), strict=True):
+            yield (date.fromordinal(ordinal), value)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Trajectory):
+            return np.array_equal(self.ordinals, other.ordinals) and np.array_equal(
+                self.values, other.values
+            )
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Trajectory({list(self)!r})"
+
+
+def kr_trajectory(kr: KeyResult, series: MetricSeries, as_of: date) -> Trajectory:
     """The KR's measured value at the end of each stored period in its window, up to as_of.
 
     Each point is dated at its period's last day (or as_of / the KR's end, if earlier).
     """
     last_day = min(as_of, kr.end).toordinal()
-    if last_day < kr.start.toordinal() or not series.periods:
-        return []
+    if last_day < kr.start.toordinal() or not len(series):
+        return Trajectory(np.empty(0, dtype=np.int64), np.empty(0))
     ends = series.period_ends()
     inside = (ends >= kr.start.toordinal()) & (series._ordinals <= last_day)
     days = np.minimum(ends[inside], last_day)
     values = series.measure_array(kr.measure, kr.start, days)
-    known = ~np.isnan(values)
-    return [
-        (date.fromordinal(int(d)), float(v))
-        for d, v in zip(days[known], values[known], strict=True)
-    ]
+    known = np.isfinite(values)
+    return Trajectory(days[known], values[known])
 
 
 def _floats(parts: pd.DataFrame, column: str) -> np.ndarray:
@@ -181,23 +259,24 @@ def _floats(parts: pd.DataFrame, column: str) -> np.ndarray:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_COLUMNS = ("value", "n", "total", "num", "den", "minimum", "maximum")
 
 
-def _range_reduce(combine, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _range_reduce(
+    combine, values: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: list | None = None
+) -> np.ndarray:
     """combine (np.fmin or np.fmax, which skip NaN) over values[lo:hi] for each pair at once.
 
     A sparse table: level k holds the combination of every run of 2**k values, so any range
     is the combination of two overlapping runs. NaN where a range is empty or all NaN.
+    `levels` is the table from `_sparse_table(combine, values)` when the caller keeps one.
     """
     result = np.full(len(lo), np.nan)
     lengths = hi - lo
     if not len(values) or not np.any(lengths > 0):
         return result
-    levels = [values]
-    while 2 ** len(levels) <= len(values):
-        step = 2 ** (len(levels) - 1)
-        previous = levels[-1]
-        levels.append(combine(previous[:-step], previous[step:]))
+    if levels is None:
+        levels = _sparse_table(combine, values)
     level_of = np.zeros(len(lo), dtype=np.int64)
     nonempty = lengths > 0
     level_of[nonempty] = np.floor(np.log2(lengths[nonempty])).astype(np.int64)
@@ -206,6 +285,15 @@ def _range_reduce(combine, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -
         table = levels[level]
         result[chosen] = combine(table[lo[chosen]], table[hi[chosen] - 2**level])
     return result
+
+
+def _sparse_table(combine, values: np.ndarray) -> list[np.ndarray]:
+    levels = [values]
+    while 2 ** len(levels) <= len(values):
+        step = 2 ** (len(levels) - 1)
+        previous = levels[-1]
+        levels.append(combine(previous[:-step], previous[step:]))
+    return levels
 
 
 def _none_if_nan(value) -> float | None:

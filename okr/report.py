@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from okr.measure import MetricSeries, kr_trajectory
+from okr.measure import MetricSeries, Trajectory, kr_trajectory
 from okr.model import Catalog, KeyResult, Metric, Objective
 from okr.status import KRStatus, ObjectiveStatus, evaluate_kr, rollup
 from okr.store import Store, SyncRecord
@@ -23,7 +23,7 @@ class KRReport:
     kr: KeyResult
     metric: Metric
     status: KRStatus
-    points: tuple[tuple[date, float], ...]
+    points: Trajectory
     series: MetricSeries
     source_failing: bool = False
 
@@ -73,12 +73,12 @@ def evaluate(catalog: Catalog, store: Store, as_of: date) -> Report:
     """Measure and judge every key result of the catalog at `as_of`."""
     with store.session():
         last_syncs = store.last_syncs()
-        slices = store.slices_parts(
+        slices = store.slice_columns(
             [(catalog.metrics[kr.metric], kr.where) for kr in catalog.key_results()]
         )
     series_cache = {
-        (metric_id, where): MetricSeries(catalog.metrics[metric_id], parts)
-        for (metric_id, where), parts in slices.items()
+        (metric_id, where): MetricSeries.from_columns(catalog.metrics[metric_id], columns)
+        for (metric_id, where), columns in slices.items()
     }
     kr_reports = {
         kr.id: evaluate_one(
@@ -132,7 +132,7 @@ def evaluate_one(
         kr=kr,
         metric=metric,
         status=status,
-        points=tuple(points),
+        points=points,
         series=series,
         source_failing=failing,
     )

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 
 from okr.forecast import Forecast, forecast_kr, points_in_window, reaches_target
+from okr.measure import Trajectory
 from okr.model import KeyResult, Objective
 
 STATUSES = ("not_started", "no_data", "achieved", "missed", "on_track", "at_risk", "off_track")
@@ -184,11 +185,11 @@ def _evaluate_level(
     kr: KeyResult,
     as_of: date,
     current: float | None,
-    series: Sequence[tuple[date, float]],
+    series: Trajectory,
     build: Callable[..., KRStatus],
 ) -> KRStatus:
     """A KR that must hold a level: on or off track while running, achieved or missed after."""
-    held = [reaches_target(kr, None, value) for _, value in series]
+    held = [reaches_target(kr, None, value) for value in series.values.tolist()]
     share_held = sum(held) / len(held) if held else None
     numbers = {"expected": kr.target, "progress": share_held, "grade": share_held}
     if as_of < kr.start:

@@ -191,97 +191,88 @@ class Store:
             frame = pd.DataFrame()
         return _finish_parts(metric, frame)
 
-    def slices_parts(
+    def slice_columns(
         self, slices: Sequence[tuple[Metric, tuple[tuple[str, str], ...]]]
-    ) -> dict[tuple[str, tuple[tuple[str, str], ...]], pd.DataFrame]:
-        """`metric_parts(metric, where)` of many slices in a few queries, keyed (id, where).
+    ) -> dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, np.ndarray]]:
+        """The periods of many slices as numpy columns, keyed (metric id, where).
 
-        Whole metrics come from two queries; slices of additive metrics from one query per
-        set of dimension keys (every member is read, then the wanted ones picked). A slice of
-        a non-additive metric is read on its own.
+        Each slice's columns, one row per stored period in order: `ordinal` (the period's
+        first day as a proleptic ordinal, int64) and `n`, `total`, `minimum`, `maximum`,
+        `num`, `den`, `value` (float64, NaN where unknown) — what `metric_parts` gives for
+        the slice, without `last_at` and `last`, straight from DuckDB into numpy. A report
+        reads every slice it needs in one query per shape (slices of additive metrics per set
+        of dimension keys, rolled up; slices of other metrics by their exact stored dims).
         """
-        result: dict[tuple[str, tuple[tuple[str, str], ...]], pd.DataFrame] = {}
         wanted = list(dict.fromkeys((m.id, where) for m, where in slices))
         metrics = {m.id: m for m, _ in slices}
-        whole = self._whole_metrics([metrics[i] for i, where in wanted if not where])
-        by_keys: dict[tuple[str, ...], list[tuple[str, tuple]]] = {}
-        for metric_id, where in wanted:
-            if not where:
-                result[(metric_id, where)] = whole[metric_id]
-            elif metrics[metric_id].additive:
-                by_keys.setdefault(tuple(k for k, _ in where), []).append((metric_id, where))
-            else:
-                result[(metric_id, where)] = self.metric_parts(metrics[metric_id], dict(where))
-        for keys, group in by_keys.items():
-            members = ", ".join(f"json_extract_string(dims, ?) AS d{i}" for i in range(len(keys)))
-            try:
-                frame = self.query(
-                    f"""SELECT metric, {members}, period, {_ROLLUP} FROM parts
-                        WHERE list_contains(?, metric) GROUP BY ALL ORDER BY period""",
-                    [*(f'$."{key}"' for key in keys), sorted({m for m, _ in group})],
-                )
-            except duckdb.CatalogException:
-                frame = pd.DataFrame()
-            columns = ["metric", *(f"d{i}" for i in range(len(keys)))]
-            members = (
-                {}
-                if frame.empty
-                else {
-                    key: part.drop(columns=columns).reset_index(drop=True)
-                    for key, part in frame.groupby(columns, sort=False, dropna=False)
-                }
-            )
-            for metric_id, where in group:
-                key = (metric_id, *(str(value) for _, value in where))
-                part = members.get(key, pd.DataFrame())
-                result[(metric_id, where)] = _finish_parts(metrics[metric_id], part)
+        shapes: dict[tuple[str, ...] | None, list[int]] = {}
+        for number, (metric_id, where) in enumerate(wanted):
+            shape = tuple(k for k, _ in where) if metrics[metric_id].additive else None
+            shapes.setdefault(shape, []).append(number)
+        result = {}
+        for shape, numbers in shapes.items():
+            frame = self._tagged_periods(shape, [wanted[i] for i in numbers])
+            slice_of = frame["slice"]
+            bounds = np.searchsorted(slice_of, np.arange(len(numbers) + 1), side="left")
+            for position, number in enumerate(numbers):
+                rows = slice(bounds[position], bounds[position + 1])
+                columns = {name: column[rows] for name, column in frame.items() if name != "slice"}
+                metric = metrics[wanted[number][0]]
+                if metric.additive:
+                    columns["value"] = period_values(metric.agg, columns)
+                result[wanted[number]] = columns
         return result
 
-    def _whole_metrics(self, metrics: Sequence[Metric]) -> dict[str, pd.DataFrame]:
-        additive = sorted(m.id for m in metrics if m.additive)
-        other = sorted(m.id for m in metrics if not m.additive)
-        frames = []
-        try:
-            if additive:
-                frames.append(
-                    self.query(
-                        f"""SELECT metric, period, {_ROLLUP} FROM parts
-                            WHERE list_contains(?, metric)
-                            GROUP BY metric, period ORDER BY metric, period""",
-                        [additive],
-                    )
-                )
-            if other:
-                frames.append(
-                    self.query(
-                        """SELECT metric, period, n, total, minimum, maximum, num, den, last_at,
-                                  last, value
-                           FROM parts WHERE list_contains(?, metric) AND dims = '{}'
-                           ORDER BY metric, period""",
-                        [other],
-                    )
-                )
-        except duckdb.CatalogException:
-            frames = []
-        by_id = {m.id: m for m in metrics}
-        grouped: dict[str, pd.DataFrame] = {}
-        for frame in frames:
-            if frame.empty:
-                continue
-            # Finish the whole frame at once: converting each metric's part alone costs more.
-            frame["period"] = (
-                pd.to_datetime(frame["period"]).to_numpy("datetime64[D]").astype(object)
+    def _tagged_periods(
+        self, keys: tuple[str, ...] | None, wanted: list[tuple[str, tuple[tuple[str, str], ...]]]
+    ) -> dict[str, np.ndarray]:
+        """Every period of the wanted slices of one shape, each row tagged with its slice's
+        position in `wanted`, ordered by slice and period.
+
+        `keys` are the dimension keys of slices of additive metrics (rolled up over every
+        other dimension); None reads slices of non-additive metrics by their exact dims.
+        """
+        if keys is None:
+            labels, match, match_params = ["dims"], ["p.dims = w.dims"], []
+            rows = [[metric_id, dims_key(dict(where))] for metric_id, where in wanted]
+            numbers, grouping = "n::DOUBLE AS n, total, minimum, maximum, num, den, value", ""
+        else:
+            labels = [f"v{i}" for i in range(len(keys))]
+            match = [f"json_extract_string(p.dims, ?) = w.v{i}" for i in range(len(keys))]
+            match_params = [f'$."{key}"' for key in keys]
+            rows = [[metric_id, *(str(value) for _, value in where)] for metric_id, where in wanted]
+            numbers, grouping = _NUMBERS, "GROUP BY w.slice, p.period"
+        row = "(" + ", ".join(["?"] * (2 + len(labels))) + ")"
+        sql = f"""
+            WITH w({", ".join(["slice", "metric", *labels])}) AS (
+                VALUES {", ".join([row] * len(rows))}
             )
-            if "value" not in frame:
-                aggs = frame["metric"].map({i: by_id[i].agg for i in by_id})
-                frame["value"] = np.nan
-                for agg in aggs.unique():
-                    rows = aggs == agg
-                    frame.loc[rows, "value"] = additive_value(agg, frame[rows])
-            for metric_id, part in frame.groupby("metric", sort=False):
-                grouped[metric_id] = part.drop(columns="metric").reset_index(drop=True)
-        empty = pd.DataFrame(columns=["period", *PART_COLUMNS[4:]])
-        return {m.id: grouped.get(m.id, empty.copy()) for m in metrics}
+            SELECT w.slice, date_diff('day', DATE '0001-01-01', p.period) + 1 AS ordinal,
+                   {numbers}
+            FROM parts p JOIN w ON {" AND ".join(["p.metric = w.metric", *match])}
+            {grouping} ORDER BY w.slice, ordinal
+        """
+        params = [value for number, row in enumerate(rows) for value in (number, *row)]
+        params += match_params
+        try:
+            frame = self._fetch_numpy(sql, params)
+        except duckdb.CatalogException:
+            frame = {}
+        if not frame:
+            frame = {name: np.empty(0) for name in ("slice", "ordinal", *_PERIOD_NUMBERS)}
+        return {
+            "slice": np.asarray(frame["slice"], dtype=np.int64),
+            "ordinal": np.asarray(frame["ordinal"], dtype=np.int64),
+            **{name: _float_column(frame[name]) for name in _PERIOD_NUMBERS if name in frame},
+        }
+
+    def _fetch_numpy(self, sql: str, params: list[Any]) -> dict[str, np.ndarray]:
+        if self._session is not None:
+            return self._session.execute(sql, params).fetchnumpy()
+        with self.reading() as connection:
+            if connection is None:
+                return {}
+            return connection.execute(sql, params).fetchnumpy()
 
     def breakdown(self, metric: Metric, dimension: str) -> pd.DataFrame:
         """Per period and value of `dimension`: the parts of each slice (for charts)."""
@@ -536,6 +527,9 @@ class StoreWriter:
 
 
 # The parts of many stored rows rolled up into one (additive metrics only).
+_NUMBERS = """sum(n)::DOUBLE AS n, sum(total) AS total, min(minimum) AS minimum,
+    max(maximum) AS maximum, sum(num) AS num, sum(den) AS den"""
+_PERIOD_NUMBERS = ("n", "total", "minimum", "maximum", "num", "den", "value")
 _ROLLUP = """sum(n) AS n, sum(total) AS total, min(minimum) AS minimum, max(maximum) AS maximum,
     sum(num) AS num, sum(den) AS den, max(last_at) AS last_at, arg_max(last, last_at) AS last"""
 
@@ -552,21 +546,37 @@ def _finish_parts(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:
 
 def additive_value(agg: str, parts: pd.DataFrame) -> pd.Series:
     """The value of rolled-up parts under an additive aggregation (windows are sum/sum)."""
-    n = parts["n"].astype("float64")
-    if agg == "sum":
-        return parts["total"].astype("float64")
-    if agg == "count":
-        return n
-    if agg == "avg":
-        return parts["total"].astype("float64") / n.where(n > 0)
-    if agg == "ratio":
-        den = parts["den"].astype("float64")
-        return parts["num"].astype("float64") / den.where(den != 0)
-    if agg == "min":
-        return parts["minimum"].astype("float64")
-    if agg == "max":
-        return parts["maximum"].astype("float64")
+    columns = {
+        name: pd.to_numeric(parts[name], errors="coerce").to_numpy("float64", na_value=np.nan)
+        for name in _PERIOD_NUMBERS
+        if name in parts and name != "value"
+    }
+    return pd.Series(period_values(agg, columns), index=parts.index, dtype="float64")
+
+
+def period_values(agg: str, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each period's value from its rolled-up float64 parts under an additive aggregation."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if agg == "sum":
+            return columns["total"].copy()
+        if agg == "count":
+            return columns["n"].copy()
+        if agg == "avg":
+            n = columns["n"]
+            return np.where(n > 0, columns["total"] / n, np.nan)
+        if agg == "ratio":
+            den = columns["den"]
+            return np.where(den != 0, columns["num"] / den, np.nan)
+        if agg == "min":
+            return columns["minimum"].copy()
+        if agg == "max":
+            return columns["maximum"].copy()
     raise ValueError(f"agg {agg} is not additive")
+
+
+def _float_column(column: np.ndarray) -> np.ndarray:
+    """A fetched numeric column as float64 with NaN for SQL NULL (DuckDB masks NULLs)."""
+    return np.ma.filled(np.ma.asarray(column).astype("float64"), np.nan)
 
 
 def _normalise_parts(parts: pd.DataFrame) -> pd.DataFrame:

@@ -148,3 +148,52 @@ def test_min_and_max_over_many_windows_match_a_direct_reduction():
                 assert np.isnan(value)
             else:
                 assert value == reduce(window)
+
+
+def test_a_series_from_numpy_columns_measures_as_one_from_a_frame():
+    import numpy as np
+
+    from okr.measure import MetricSeries
+
+    frame_series = series("avg", AVG_ROWS)
+    columns = {
+        "ordinal": np.array([row[0].toordinal() for row in AVG_ROWS]),
+        "n": np.array([2.0, 8.0, 1.0]),
+        "total": np.array([100.0, 640.0, 20.0]),
+        "value": np.array([50.0, 80.0, 20.0]),
+    }
+    column_series = MetricSeries.from_columns(frame_series.metric, columns)
+    assert len(column_series) == 3
+    assert column_series.periods == [D, D + timedelta(1), D + timedelta(3)]
+    assert column_series.newest_period(on_or_before=D + timedelta(2)) == D + timedelta(1)
+    assert column_series.window(D, D + timedelta(5)) == pytest.approx(760 / 11)
+    assert column_series.latest(D + timedelta(2)) == pytest.approx(80.0)
+    # Columns it was not given (num, den, minimum, maximum) are unknown, not zero.
+    assert column_series.period_values() == frame_series.period_values()
+
+
+def test_month_periods_end_on_their_last_day():
+    s = series("sum", [(date(2026, 1, 1), 1, 5.0, None, None, 5.0, 5.0)], grain="month")
+    s2 = series("sum", [(date(2024, 2, 1), 1, 5.0, None, None, 5.0, 5.0)], grain="month")
+    assert s.period_ends().tolist() == [date(2026, 1, 31).toordinal()]
+    assert s2.period_ends().tolist() == [date(2024, 2, 29).toordinal()]  # a leap year
+
+
+def test_a_trajectory_is_a_sorted_sequence_of_finite_dated_points():
+    from okr.measure import Trajectory
+
+    points = Trajectory.of(
+        [(D + timedelta(2), 3.0), (D, 1.0), (D + timedelta(1), float("nan")), (D + timedelta(5), 6)]
+    )
+    assert list(points) == [(D, 1.0), (D + timedelta(2), 3.0), (D + timedelta(5), 6.0)]
+    assert len(points) == 3
+    assert points[-1] == (D + timedelta(5), 6.0)
+    assert points == [(D, 1.0), (D + timedelta(2), 3.0), (D + timedelta(5), 6.0)]
+    assert points != [(D, 1.0)]
+    assert list(points.between(D + timedelta(1), D + timedelta(5))) == [
+        (D + timedelta(2), 3.0),
+        (D + timedelta(5), 6.0),
+    ]
+    assert not points.between(D + timedelta(6), D + timedelta(9))
+    assert list(points[:1]) == [(D, 1.0)]
+    assert Trajectory.of(points) is points
