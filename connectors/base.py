@@ -121,6 +121,12 @@ def empty_parts() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=_PART_DTYPES[c]) for c in PART_COLUMNS})
 
 
+def parts_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """Parts from one list of values per contract column, each cast to its contract dtype
+    (column by column: much cheaper than casting a whole frame)."""
+    return pd.DataFrame({c: pd.Series(columns[c], dtype=_PART_DTYPES[c]) for c in PART_COLUMNS})
+
+
 def empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame(
         {

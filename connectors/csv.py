@@ -7,6 +7,7 @@ and the incremental state (file fingerprints and the periods each file covers).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import hashlib
 import io
@@ -32,7 +33,9 @@ from connectors.base import (
     dims_key,
     empty_parts,
     empty_quarantine,
+    parts_frame,
 )
+from okr import engine
 from okr.model import Metric, Source
 
 __all__ = ["CsvConnector"]
@@ -349,7 +352,18 @@ class _GlobScan:
         sniffed = [sniffs.get(con, group, fresh) for group in _header_groups(readable)]
         specs, groups = _resolve(con, self.source_id, self.metrics, sniffed)
         self.layouts.update({str(f.path): g.layout for g in groups for f in g.files})
-        return _scan(con, specs, groups, self.timezone, tracker, self.table)
+        if not any(g.time_format for g in groups):
+            return _scan(con, specs, groups, self.timezone, tracker, self.table)
+        mark = _last_scan_id(con, scanned=tracker.scans > 0)
+        scanned = _scan(con, specs, groups, self.timezone, tracker, self.table)
+        if not _misread_times(con, mark, groups, sorted({s.metric.time for s in specs})):
+            return scanned
+        # A time the strict format refused but the exact read takes (a UTC offset, another
+        # precision): forget this scan's rejects and read the files the exact way.
+        _forget_scans_after(con, mark)
+        tracker.rewind(sum(f.size for g in groups for f in g.files))
+        exact = [dataclasses.replace(g, time_format=None) for g in groups]
+        return _scan(con, specs, exact, self.timezone, tracker, self.table)
 
     def _record(self, files: list[_File], scanned: _Scanned | None) -> None:
         keys = sorted({_key(m) for m in self.metrics})
@@ -420,16 +434,40 @@ def _resolve(con, source_id, metrics, sniffed) -> tuple[list[_Spec], list[_Group
     checked here are exactly the ones the scan sees."""
     first = sniffed[0][1]
     specs = [_spec(metric, list(first.columns)) for metric in metrics]
+    expressions = [
+        sql
+        for spec in specs
+        for sql in (spec.value, spec.numerator, spec.denominator, spec.metric.filter)
+        if sql
+    ]
+    referenced = {name.lower() for name in _references(con, expressions)}
     groups = []
     for files, sniff in sniffed:
         columns = list(sniff.columns)
         _check_columns(source_id, specs, files, columns)
-        layout = _layout(con, sniff, specs)
+        layout = _layout(sniff, specs, referenced)
         _create_shape(con, layout)
         for spec in specs:
             _check_expressions(con, source_id, spec, files[0], columns)
-        groups.append(_Group(files=files, layout=layout, options=sniff.options))
+        time_format = _strict_time_format(sniff, specs, referenced)
+        groups.append(
+            _Group(files=files, layout=layout, options=sniff.options, time_format=time_format)
+        )
     return specs, groups
+
+
+def _strict_time_format(sniff: _Sniffed, specs: list[_Spec], referenced: set[str]) -> str | None:
+    """The one strict format every time column of a layout is written in, when it carries
+    no UTC offset and no expression reads it: the scan can then parse it as a plain TIMESTAMP
+    (local wall time already), which costs far less than TIMESTAMPTZ. None otherwise.
+    `referenced` holds the (lower-case) names the metrics' expressions read."""
+    times = {spec.metric.time for spec in specs}
+    formats = {sniff.time_formats.get(time) for time in times}
+    if len(formats) != 1 or None in formats:
+        return None
+    if any(time.lower() in referenced for time in times):
+        return None  # an expression over the time column must see the exact TIMESTAMPTZ
+    return formats.pop()
 
 
 @dataclass(frozen=True)
@@ -449,18 +487,16 @@ class _Group:
     files: list[_File]
     layout: _Layout
     options: dict[str, Any]
+    # Set when the time columns are read as TIMESTAMP with this strict format (see
+    # _strict_time_format); None reads them as TIMESTAMPTZ, which is exact for every time.
+    time_format: str | None = None
 
 
-def _layout(con, sniffed: _Sniffed, specs: list[_Spec]) -> _Layout:
+def _layout(sniffed: _Sniffed, specs: list[_Spec], referenced: set[str]) -> _Layout:
+    """`referenced` holds the (lower-case) names the metrics' expressions read."""
     types, not_null = _typing(specs)
-    expressions = [
-        sql
-        for spec in specs
-        for sql in (spec.value, spec.numerator, spec.denominator, spec.metric.filter)
-        if sql
-    ]
     by_lower = {name.lower(): name for name in sniffed.columns}
-    used = {by_lower[n.lower()] for n in _references(con, expressions) if n.lower() in by_lower}
+    used = {by_lower[n] for n in referenced if n in by_lower}
     return _Layout(
         types=sniffed.columns | types,
         not_null=frozenset(not_null),
@@ -523,6 +559,9 @@ class _Sniffed:
 
     columns: dict[str, str]
     options: dict[str, Any]
+    # Per column of dates or times without a UTC offset: the strict format its first value
+    # is written in (an ISO shape, or the sniffer's own format).
+    time_formats: dict[str, str] = field(default_factory=dict)
 
 
 _SNIFF_SQL = """
@@ -557,7 +596,53 @@ def _sniff(con, file: _File) -> _Sniffed:
         options["dateformat"] = dates
     if times:
         options["timestampformat"] = times
-    return _Sniffed(columns={c["name"]: c["type"] for c in columns}, options=options)
+    types = {c["name"]: c["type"] for c in columns}
+    return _Sniffed(
+        columns=types, options=options, time_formats=_time_formats(con, file, types, options)
+    )
+
+
+# The ISO shapes of a time without a UTC offset, each with the strict format that reads it.
+_ISO_SHAPES = (
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), "%Y-%m-%d"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}"), "%Y-%m-%d{}%H:%M"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}:\d{2}"), "%Y-%m-%d{}%H:%M:%S"),
+    (re.compile(r"\d{4}-\d{2}-\d{2}([ T])\d{2}:\d{2}:\d{2}\.\d{1,6}"), "%Y-%m-%d{}%H:%M:%S.%f"),
+)
+
+
+def _time_formats(con, file: _File, types: dict[str, str], options: dict[str, Any]) -> dict:
+    """The strict format of each column the sniffer read as dates or times without an
+    offset, from the file's first row; a column whose first value has no known shape has
+    none (and is read as TIMESTAMPTZ)."""
+    candidates = [name for name, kind in types.items() if kind in ("DATE", "TIMESTAMP")]
+    if not candidates:
+        return {}
+    sniffed = options.get("timestampformat")
+    if sniffed:
+        # The sniffer's own format is already strict; one with a zone needs TIMESTAMPTZ.
+        strict = sniffed if not re.search(r"%[zZ]", sniffed) else None
+        return {name: strict for name in candidates if types[name] == "TIMESTAMP" and strict}
+    dialect = {k: v for k, v in options.items() if k not in ("dateformat", "timestampformat")}
+    dialect_sql = "".join(f", {k}={_sql_value(v)}" for k, v in dialect.items())
+    try:
+        first = con.execute(
+            f"SELECT * FROM read_csv(?, auto_detect=false, columns=?{dialect_sql}) LIMIT 1",
+            [str(file.path), dict.fromkeys(types, "VARCHAR")],
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    if not first:
+        return {}
+    values = dict(zip(types, first[0], strict=False))
+    formats = {}
+    for name in candidates:
+        value = (values.get(name) or "").strip()
+        for shape, pattern in _ISO_SHAPES:
+            found = shape.fullmatch(value)
+            if found:
+                formats[name] = pattern.format(*found.groups())
+    return formats
 
 
 class _SniffCache:
@@ -573,7 +658,11 @@ class _SniffCache:
         key = _header_key(files[0].header)
         if fresh or key not in self.stored:
             found = _sniff(con, max(files, key=lambda f: f.size))
-            self.stored[key] = {"columns": found.columns, "options": found.options}
+            self.stored[key] = {
+                "columns": found.columns,
+                "options": found.options,
+                "time_formats": found.time_formats,
+            }
         return files, _Sniffed(**self.stored[key])
 
     def kept(self, headers: set[bytes]) -> dict[str, dict[str, Any]]:
@@ -788,16 +877,26 @@ class _ScanQuery:
         reads = []
         for number, group in enumerate(self.groups):
             params[f"files{number}"] = [str(f.path) for f in group.files]
-            params[f"columns{number}"] = group.layout.types
-            options = "".join(f", {k}={_sql_value(v)}" for k, v in group.options.items())
-            columns = [f"{_FILE_COLUMN} AS _file"]
-            columns += [f"{_local(t, self.timezone)} AS _t{i}" for i, t in enumerate(self.times)]
+            types, options = group.layout.types, dict(group.options)
+            if group.time_format:
+                types = types | dict.fromkeys(self.times, "TIMESTAMP")
+                options["timestampformat"] = group.time_format
+            params[f"columns{number}"] = types
+            options = "".join(f", {k}={_sql_value(v)}" for k, v in options.items())
+            # Each row's file is read only when rows are grouped by file: it costs a sixth
+            # of a one-file scan.
+            by_file = f", filename='{_FILE_COLUMN}'" if self.by_file else ""
+            columns = [f"{_FILE_COLUMN} AS _file"] if self.by_file else []
+            columns += [
+                f"{_quote(t) if group.time_format else _local(t, self.timezone)} AS _t{i}"
+                for i, t in enumerate(self.times)
+            ]
             columns += [f"CAST({_quote(d)} AS VARCHAR) AS _d{i}" for i, d in enumerate(self.dims)]
             columns += [f"{sql} AS {alias}" for sql, alias in self.row_columns.items()]
             reads.append(
                 f"SELECT {', '.join(columns)} FROM read_csv($files{number}, auto_detect=false, "
-                f"columns=$columns{number}{options}, force_not_null=$not_null, "
-                f"filename='{_FILE_COLUMN}', ignore_errors=true, store_rejects=true)"
+                f"columns=$columns{number}{options}, force_not_null=$not_null{by_file}, "
+                "ignore_errors=true, store_rejects=true)"
             )
         periods = [
             _period_sql(f"_t{self.times.index(key.split('|')[0])}", key.split("|")[1])
@@ -805,10 +904,19 @@ class _ScanQuery:
             for i, key in enumerate(self.keys)
         ]
         rows = f"SELECT *, {', '.join(periods)} FROM ({' UNION ALL '.join(reads)})"
-        select = [f"GROUPING({', '.join(self.group_columns)}) AS _gid", *self.group_columns]
-        select += [f"{a} AS {alias}" for a, alias in self.aggregates.items()]
+        aggregates = [f"{a} AS {alias}" for a, alias in self.aggregates.items()]
+        group_columns = ", ".join(self.group_columns)
+        if len(self.sets) == 1:
+            # One grouping set: a plain GROUP BY computes the same rows for less.
+            (only,) = self.sets
+            kept = self.set_columns(only)
+            select = [f"{self.grouping_id(only)} AS _gid"]
+            select += [c if c in kept else f"NULL AS {c}" for c in self.group_columns]
+            select = ", ".join([*select, *aggregates])
+            return f"SELECT {select} FROM ({rows}) GROUP BY {', '.join(kept)}", params
+        select = ", ".join([f"GROUPING({group_columns}) AS _gid", *self.group_columns, *aggregates])
         sets = ", ".join("(" + ", ".join(self.set_columns(s)) + ")" for s in self.sets)
-        return f"SELECT {', '.join(select)} FROM ({rows}) GROUP BY GROUPING SETS ({sets})", params
+        return f"SELECT {select} FROM ({rows}) GROUP BY GROUPING SETS ({sets})", params
 
 
 _PART_VALUES = ("n", "total", "minimum", "maximum", "num", "den", "last_at", "last", "value")
@@ -961,6 +1069,55 @@ def _quarantine(con, origins: dict[str, str], layouts: dict[str, _Layout]) -> li
     ]
 
 
+def _last_scan_id(con, scanned: bool) -> int:
+    """The newest read_csv scan on `con` whose rejects are kept; -1 before the first (asking
+    DuckDB whether its reject tables exist yet costs more than a small scan)."""
+    if not scanned:
+        return -1
+    return con.execute("SELECT coalesce(max(scan_id), -1) FROM reject_scans").fetchall()[0][0]
+
+
+def _forget_scans_after(con, mark: int) -> None:
+    con.execute("DELETE FROM reject_errors WHERE scan_id > ?", [mark])
+    con.execute("DELETE FROM reject_scans WHERE scan_id > ?", [mark])
+
+
+def _misread_times(con, mark: int, groups: list[_Group], times: list[str]) -> bool:
+    """Whether a scan since `mark` rejected a time that reading it as TIMESTAMPTZ accepts:
+    one its group's strict format does not describe (a UTC offset, another precision)."""
+    try:
+        rejects = con.execute(
+            """SELECT s.file_path, s.delimiter, s.quote, s.escape, e.csv_line
+               FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id)
+               WHERE e.scan_id > ?""",
+            [mark],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return False
+    strict = {str(f.path): g for g in groups if g.time_format for f in g.files}
+    pairs = set()
+    for path, delimiter, quote, escape, text in rejects:
+        group = strict.get(path)
+        if group is None:
+            continue
+        fields = _fields((text or "").strip("\r\n"), (delimiter, quote, escape))
+        names = list(group.layout.types)
+        for time in times:
+            index = names.index(time) if time in names else len(fields)
+            if index < len(fields) and fields[index].strip():
+                pairs.add((fields[index], group.time_format))
+    for time_format in sorted({f for _, f in pairs}):
+        misread = con.execute(
+            f"""SELECT count(*) FROM unnest($values) AS t(v)
+                WHERE try_strptime(v, {_literal(time_format)}) IS NULL
+                  AND try_cast(v AS TIMESTAMPTZ) IS NOT NULL""",
+            {"values": sorted(v for v, f in pairs if f == time_format)},
+        ).fetchall()[0][0]
+        if misread:
+            return True
+    return False
+
+
 def _reasons(entry: _Rejected, cells, failing: set[tuple[str, str]]) -> list[str]:
     """Plain reasons, found by checking the row's cells again: DuckDB may name the wrong
     column of a failed cast when the scan does not read every column."""
@@ -1082,21 +1239,10 @@ class _Result:
     rows: list[tuple]
 
 
-_database: duckdb.DuckDBPyConnection | None = None
-_database_lock = threading.Lock()
-
-
 def _connect() -> duckdb.DuckDBPyConnection:
-    """A fresh connection for one pull: its own settings, temporary and reject tables.
-
-    It opens on one private in-memory database per process, because creating a database
-    costs more than a small incremental pull's whole scan.
-    """
-    global _database
-    with _database_lock:
-        if _database is None:
-            _database = duckdb.connect(":memory:")
-        connection = _database.cursor()
+    """A fresh connection for one pull: its own settings, temporary and reject tables, on
+    the process's one DuckDB database (see okr.engine)."""
+    connection = engine.cursor()
     # Rows are only aggregated: keeping their order would cost buffer memory.
     connection.execute("SET preserve_insertion_order = false")
     return connection
@@ -1132,8 +1278,10 @@ class _ProgressTracker:
         self.done = 0
         self.total = max(total_bytes, 1)
         self.shown = 0.0
+        self.scans = 0  # scans run on the pull's connection so far
 
     def run(self, con, sql: str, params, size: int, message: str, table: str) -> _Result:
+        self.scans += 1
         if self.progress is None:
             return _execute(con, sql, params, table)
         con.execute("SET enable_progress_bar = true")
@@ -1164,6 +1312,10 @@ class _ProgressTracker:
 
     def skip(self, size: int) -> None:
         self.done += size
+
+    def rewind(self, size: int) -> None:
+        """Bytes scanned again count once (what is shown never steps back)."""
+        self.done -= size
 
     def _report(self, message: str, done: float) -> None:
         # DuckDB's own progress may step back between phases; what is shown never does.
@@ -1203,14 +1355,10 @@ class _Accumulator:
 
 
 def _parts_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    empty = empty_parts()
     if not rows:
-        return empty
+        return empty_parts()
     rows = sorted(rows, key=lambda r: (r["metric"], r["origin"], r["period"], r["dims"]))
-    # Column by column with the contract's dtypes: much cheaper than casting a whole frame.
-    return pd.DataFrame(
-        {c: pd.Series([r[c] for r in rows], dtype=empty[c].dtype) for c in PART_COLUMNS}
-    )
+    return parts_frame({c: [r[c] for r in rows] for c in PART_COLUMNS})
 
 
 def _quarantine_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

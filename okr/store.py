@@ -2,16 +2,18 @@
 
 The store owns the only write path. DuckDB lets one process write a file and then no other
 process may even read it, so writers never touch the live file: `Store.writing()` copies it,
-applies every change to the copy (each source in its own transaction) and atomically renames
-the copy over the live file. Readers open the live file read-only for each query and so always
-see a whole sync, never a half-written one, and never wait on a lock. Writers queue on a lock
-file; a crash leaves the live file as it was and only an orphaned copy behind.
+attaches the copy to the process's DuckDB database (okr.engine), applies every change to it
+(each source in its own transaction), detaches it and atomically renames it over the live
+file. Readers open the live file read-only for each query and so always see a whole sync,
+never a half-written one, and never wait on a lock. Writers queue on a lock file; a crash
+leaves the live file as it was and only an orphaned copy behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import shutil
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from connectors.base import PART_COLUMNS, Pull, dims_key
+from okr import engine
 from okr.model import Metric
 
 SCHEMA_VERSION = "1"
@@ -372,23 +375,50 @@ class Store:
             draft = self.path.with_name(f"{self.path.name}.draft-{os.getpid()}")
             if self.path.exists():
                 shutil.copyfile(self.path, draft)
-            connection = duckdb.connect(str(draft))
+            alias = f"okr_draft_{next(_drafts)}"
+            connection = engine.cursor()
+            attached = False
             try:
-                connection.execute(_SCHEMA)
-                connection.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
-                )
+                connection.execute(f"ATTACH {_literal(str(draft))} AS {alias}")
+                attached = True
+                connection.execute(f"USE {alias}")
+                if _schema_version(connection) != SCHEMA_VERSION:
+                    connection.execute(_SCHEMA)
+                    connection.execute(
+                        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+                    )
                 yield StoreWriter(connection)
-                connection.execute("CHECKPOINT")
-                connection.close()
+                connection.execute(f"CHECKPOINT {alias}")
+                _detach(connection, alias)
+                attached = False
                 with open(draft, "rb") as handle:
                     os.fsync(handle.fileno())
                 os.replace(draft, self.path)
                 _fsync_folder(self.path.parent)
             except BaseException:
-                connection.close()
+                if attached:
+                    with contextlib.suppress(duckdb.Error):  # the first error is the one to see
+                        _detach(connection, alias, rollback=True)
                 _remove_with_wal(draft)
                 raise
+            finally:
+                connection.close()
+
+
+def _detach(connection: duckdb.DuckDBPyConnection, alias: str, rollback: bool = False) -> None:
+    """Close the writer's draft file: nothing of it stays open in the process."""
+    if rollback:
+        with contextlib.suppress(duckdb.Error):
+            connection.execute("ROLLBACK")  # a transaction an interruption left open
+    connection.execute("USE memory")
+    connection.execute(f"DETACH {alias}")
+
+
+_drafts = itertools.count()
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 class StoreWriter:
@@ -424,18 +454,24 @@ class StoreWriter:
             if reset:
                 con.execute("DELETE FROM parts WHERE source = ?", [source])
                 con.execute("DELETE FROM quarantine WHERE source = ?", [source])
+            superseded, params = [], [source]
             for item in pull.supersedes:
-                conditions, params = ["source = ?", "metric = ?"], [source, item.metric]
-                if item.origin is not None:
-                    conditions.append("origin = ?")
-                    params.append(item.origin)
-                if item.since is not None:
-                    conditions.append("period >= ?")
-                    params.append(item.since)
-                if item.until is not None:
-                    conditions.append("period <= ?")
-                    params.append(item.until)
-                con.execute(f"DELETE FROM parts WHERE {' AND '.join(conditions)}", params)
+                conditions = ["metric = ?"]
+                params.append(item.metric)
+                for condition, value in (
+                    ("origin = ?", item.origin),
+                    ("period >= ?", item.since),
+                    ("period <= ?", item.until),
+                ):
+                    if value is not None:
+                        conditions.append(condition)
+                        params.append(value)
+                superseded.append(f"({' AND '.join(conditions)})")
+            if superseded:
+                # One statement for every superseded slice: each statement costs a scan.
+                con.execute(
+                    f"DELETE FROM parts WHERE source = ? AND ({' OR '.join(superseded)})", params
+                )
             # Metrics that left the catalog leave the store too.
             con.execute(
                 "DELETE FROM parts WHERE source = ? AND NOT list_contains(?, metric)",
@@ -532,6 +568,15 @@ _NUMBERS = """sum(n)::DOUBLE AS n, sum(total) AS total, min(minimum) AS minimum,
 _PERIOD_NUMBERS = ("n", "total", "minimum", "maximum", "num", "den", "value")
 _ROLLUP = """sum(n) AS n, sum(total) AS total, min(minimum) AS minimum, max(maximum) AS maximum,
     sum(num) AS num, sum(den) AS den, max(last_at) AS last_at, arg_max(last, last_at) AS last"""
+
+
+def _schema_version(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The schema version a store file was written with; None for a new file."""
+    try:
+        rows = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows else None
 
 
 def _finish_parts(metric: Metric, frame: pd.DataFrame) -> pd.DataFrame:

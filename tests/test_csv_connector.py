@@ -294,6 +294,104 @@ def test_naive_times_are_local_to_a_timezone_west_of_utc(tmp_path):
     }
 
 
+def scans(monkeypatch) -> list[list[str | None]]:
+    """Records, for each scan the connector runs, the time format of each group it reads."""
+    seen: list[list[str | None]] = []
+    original = csv_connector._scan
+
+    def spy(con, specs, groups, *args):
+        seen.append([group.time_format for group in groups])
+        return original(con, specs, groups, *args)
+
+    monkeypatch.setattr(csv_connector, "_scan", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "time_format"),
+    [
+        ("2026-07-06 09:00:00", "2026-07-07 23:59:59", "%Y-%m-%d %H:%M:%S"),
+        ("2026-07-06T09:00", "2026-07-07T23:59", "%Y-%m-%dT%H:%M"),
+        ("2026-07-06 09:00:00.125", "2026-07-07 23:59:59.5", "%Y-%m-%d %H:%M:%S.%f"),
+        ("2026-07-06", "2026-07-07", "%Y-%m-%d"),
+    ],
+)
+def test_naive_iso_times_are_read_once_with_their_strict_format(
+    tmp_path, monkeypatch, first, second, time_format
+):
+    seen = scans(monkeypatch)
+    write(tmp_path, "data.csv", f"at,score\n{first},1\n{second},2\n{first},4\n")
+    result = pull(tmp_path, metric("m", "sum"), timezone="Europe/Paris")
+    assert seen == [[time_format]]
+    # Naive times are wall times in the catalog's zone: no shift, whatever the zone.
+    assert values(result.parts) == {(date(2026, 7, 6), "{}"): 5.0, (date(2026, 7, 7), "{}"): 2.0}
+
+
+def test_times_with_an_offset_or_read_by_an_expression_are_read_as_timestamptz(
+    tmp_path, monkeypatch
+):
+    seen = scans(monkeypatch)
+    write(tmp_path, "offsets.csv", "at,score\n2026-07-06T22:30:00Z,1\n2026-07-06 10:00,2\n")
+    write(tmp_path, "naive.csv", "at,score\n2026-07-06 09:00,1\n2026-07-06 13:00,2\n")
+    assert values(pull(tmp_path, metric("m", "sum", table="offsets.csv")).parts) == {
+        (date(2026, 7, 6), "{}"): 3.0
+    }
+    afternoon = metric("m", "sum", table="naive.csv", filter="date_part('hour', \"at\") >= 12")
+    assert values(pull(tmp_path, afternoon).parts) == {(date(2026, 7, 6), "{}"): 2.0}
+    assert seen == [[None], [None]]
+
+
+def many_naive_rows(count: int) -> str:
+    return "".join(f"2026-07-06 12:{i % 60:02d}:00,1\n" for i in range(count))
+
+
+def test_an_offset_time_beyond_the_sniffed_sample_is_read_exactly_not_shifted(
+    tmp_path, monkeypatch
+):
+    # 30,000 naive rows (more than the sniffer samples), then 01:00 at +05:00 on Jul 7,
+    # which is 20:00 UTC on Jul 6. Read as a plain TIMESTAMP it would fall on Jul 7.
+    seen = scans(monkeypatch)
+    write(
+        tmp_path,
+        "data.csv",
+        "at,score\n" + many_naive_rows(30_000) + "2026-07-07 01:00:00+05:00,100\n",
+    )
+    result = pull(tmp_path, metric("m", "sum"), timezone="UTC")
+    assert seen == [["%Y-%m-%d %H:%M:%S"], [None]]  # the strict read, then the exact one
+    assert rows(result.parts, "period", "n", "value") == [(date(2026, 7, 6), 30_001, 30_100.0)]
+    assert result.quarantine.empty
+
+
+def test_a_time_of_another_precision_beyond_the_sample_is_counted(tmp_path, monkeypatch):
+    seen = scans(monkeypatch)
+    text = "at,score\n" + many_naive_rows(30_000) + "2026-07-08 08:15:30.25,7\n"
+    write(tmp_path, "data.csv", text)
+    result = pull(tmp_path, metric("m", "sum"))
+    assert seen == [["%Y-%m-%d %H:%M:%S"], [None]]
+    assert values(result.parts) == {
+        (date(2026, 7, 6), "{}"): 30_000.0,
+        (date(2026, 7, 8), "{}"): 7.0,
+    }
+    assert result.quarantine.empty
+
+
+def test_bad_times_under_the_strict_format_are_quarantined_without_a_second_scan(
+    tmp_path, monkeypatch
+):
+    seen = scans(monkeypatch)
+    bad = "yesterday,70\n,60\n2026-07-06 11:00:00,n/a\n"
+    write(tmp_path, "data.csv", "at,score\n" + many_naive_rows(30_000) + bad)
+    result = pull(tmp_path, metric("m", "sum"))
+    assert seen == [["%Y-%m-%d %H:%M:%S"]]
+    assert values(result.parts) == {(date(2026, 7, 6), "{}"): 30_000.0}
+    # The header is line 1 and the good rows lines 2 to 30,001.
+    assert rows(result.quarantine, "line", "reason") == [
+        (30_002, "at 'yesterday' is not a date or time"),
+        (30_003, "at is empty"),
+        (30_004, "score 'n/a' is not a number"),
+    ]
+
+
 # -- filters and dimensions ---------------------------------------------------------------
 
 
