@@ -642,6 +642,7 @@ def _time_formats(con, file: _File, types: dict[str, str], options: dict[str, An
             found = shape.fullmatch(value)
             if found:
                 formats[name] = pattern.format(*found.groups())
+                break
     return formats
 
 
