@@ -1,7 +1,9 @@
 """The SQL connector: per-period parts of metrics read from any SQLAlchemy database.
 
 The aggregation into periods runs at the source, in its own dialect, so a table of any size
-transfers one row per period and dimension combination. Per dialect:
+transfers one row per period and dimension combination. Additive metrics that read the same
+rows (same `table:` or `sql:`, time, filter, dimensions, grain and incremental bound) share
+one statement that computes all their parts, so the source scans those rows once. Per dialect:
 
 - PostgreSQL: `date_trunc`; the transaction's TimeZone is set to the catalog's, so
   timestamptz values are converted (as `AT TIME ZONE` would) while naive timestamps are
@@ -135,34 +137,43 @@ class SqlConnector:
     ) -> Pull:
         """Per-period parts of `metrics`; `state` maps metric id -> last loaded period (ISO)."""
         zone = _zone(timezone, self.source.id)
+        sinces = [_since(state.get(metric.id), metric.grain) for metric in metrics]
+        records_of: list[list[dict[str, Any]]] = [[] for _ in metrics]
+        rows_read = 0
+        with self._session(timezone) as (conn, flavour, notes):
+            for metric in metrics:
+                try:
+                    self._check_table_metric(conn, metric)
+                except sa.exc.SQLAlchemyError as error:
+                    raise self._query_error(conn, [metric], error) from error
+            done = 0
+            for scan in _scans(metrics, sinces, flavour):
+                together = [metrics[i] for i in scan]
+                if progress:
+                    names = _names([m.id for m in together])
+                    progress(f"{names}: querying {self.source.id}", done / len(metrics))
+                per_metric, transferred = self._read_scan(
+                    conn, flavour, timezone, together, sinces[scan[0]]
+                )
+                for index, metric_records in zip(scan, per_metric, strict=True):
+                    records_of[index] = metric_records
+                rows_read += transferred
+                done += len(scan)
         records: list[dict[str, Any]] = []
         supersedes: list[Supersede] = []
         new_state: dict[str, Any] = {}
-        rows_read = 0
-        with self._session(timezone) as (conn, flavour, notes):
-            for index, metric in enumerate(metrics):
-                if progress:
-                    progress(f"{metric.id}: querying {self.source.id}", index / len(metrics))
-                since = _since(state.get(metric.id), metric.grain)
-                try:
-                    self._check_table_metric(conn, metric)
-                    metric_records, transferred = _read_metric(conn, flavour, metric, since)
-                except sa.exc.SQLAlchemyError as error:
-                    raise self._query_error(conn, metric, error) from error
-                metric_records.sort(
-                    key=lambda r: (r["period"], len(r["dims"]), dims_key(r["dims"]))
-                )
-                for record in metric_records:
-                    record["metric"] = metric.id
-                    record["last_at"] = _local(record["last_at"], zone)
-                rows_read += transferred
-                records.extend(metric_records)
-                supersedes.append(Supersede(metric=metric.id, since=since))
-                newest = max((r["period"] for r in metric_records), default=None)
-                if newest is not None:
-                    new_state[metric.id] = newest.isoformat()
-                elif metric.id in state and since is not None:
-                    new_state[metric.id] = state[metric.id]
+        for metric, since, metric_records in zip(metrics, sinces, records_of, strict=True):
+            metric_records.sort(key=lambda r: (r["period"], len(r["dims"]), dims_key(r["dims"])))
+            for record in metric_records:
+                record["metric"] = metric.id
+                record["last_at"] = _local(record["last_at"], zone)
+            records.extend(metric_records)
+            supersedes.append(Supersede(metric=metric.id, since=since))
+            newest = max((r["period"] for r in metric_records), default=None)
+            if newest is not None:
+                new_state[metric.id] = newest.isoformat()
+            elif metric.id in state and since is not None:
+                new_state[metric.id] = state[metric.id]
         if progress:
             progress(f"{self.source.id}: {len(metrics)} metrics read", 1.0)
         return Pull(
@@ -270,8 +281,7 @@ class SqlConnector:
             with conn:
                 flavour = _FLAVOURS.get(conn.dialect.name, "generic")
                 try:
-                    _set_read_only(conn, flavour)
-                    notes = _set_timezone(conn, flavour, timezone) if timezone else []
+                    notes = _prepare(conn, flavour, timezone)
                 except sa.exc.DBAPIError as error:
                     raise SourceError(
                         f"{self._label} ({self._masked(engine.url)}): could not prepare a "
@@ -352,25 +362,81 @@ class SqlConnector:
             "read the database's catalog"
         )
 
+    def _read_scan(
+        self,
+        conn: sa.Connection,
+        flavour: str,
+        timezone: str,
+        together: Sequence[Metric],
+        since: date | None,
+    ) -> tuple[list[list[dict[str, Any]]], int]:
+        """The part records of each of `together` (see `_scans`) and the rows transferred."""
+        try:
+            if len(together) > 1:
+                return _read_together(conn, flavour, together, since)
+            records, transferred = _read_metric(conn, flavour, together[0], since)
+            return [records], transferred
+        except sa.exc.SQLAlchemyError as error:
+            failing = self._failing_metric(conn, flavour, timezone, together, since)
+            raise self._query_error(conn, [failing] if failing else together, error) from error
+
     def _query_error(
-        self, conn: sa.Connection, metric: Metric, error: sa.exc.SQLAlchemyError
+        self, conn: sa.Connection, metrics: Sequence[Metric], error: sa.exc.SQLAlchemyError
     ) -> SourceError:
+        """What failed in reading `metrics` (one, or several read by one statement)."""
         message = self._driver_message(conn.engine.url, error)
-        if metric.sql:
+        first = metrics[0]
+        if len(metrics) == 1:
+            what, its = f"metric '{first.id}' could not be read", "its"
+        else:
+            names = _names([f"'{m.id}'" for m in metrics], limit=None)
+            what = f"metrics {names}, read by one statement, could not be read"
+            its = "their"
+        if first.sql:
+            ratio = any(m.agg == "ratio" for m in metrics)
+            value = any(m.agg != "ratio" for m in metrics)
+            needed = [
+                "time",
+                *(["value"] if value else []),
+                *(["numerator", "denominator"] if ratio else []),
+            ]
             fix = (
-                "check its `sql:` (it must yield columns time, "
-                f"{'numerator, denominator' if metric.agg == 'ratio' else 'value'}"
-                f"{''.join(', ' + d for d in metric.dimensions)}) and its `filter:`"
+                f"check {its} `sql:` (it must yield columns {', '.join(needed)}"
+                f"{''.join(', ' + d for d in first.dimensions)}) and {its} `filter:`"
             )
         else:
             fix = (
-                f"check its value, numerator, denominator and filter expressions against "
-                f"table '{metric.table}'"
+                f"check {its} value, numerator, denominator and filter expressions against "
+                f"table '{first.table}'"
             )
         return SourceError(
-            f"{self._label} ({self._masked(conn.engine.url)}): metric '{metric.id}' could "
-            f"not be read: {message}. Fix: {fix}"
+            f"{self._label} ({self._masked(conn.engine.url)}): {what}: {message}. Fix: {fix}"
         )
+
+    def _failing_metric(
+        self,
+        conn: sa.Connection,
+        flavour: str,
+        timezone: str,
+        together: Sequence[Metric],
+        since: date | None,
+    ) -> Metric | None:
+        """After a statement reading several metrics failed: the one whose expressions fail
+        alone, found by statements that read no rows (so no table is scanned again), or None
+        when each one alone is valid (the error came from the data, e.g. a division by zero)."""
+        if len(together) == 1:
+            return None
+        try:
+            conn.rollback()
+            _prepare(conn, flavour, timezone)
+        except sa.exc.SQLAlchemyError:
+            return None
+        for metric in together:
+            try:
+                conn.execute(_together_select([metric], flavour, since).where(sa.false())).all()
+            except sa.exc.SQLAlchemyError:
+                return metric
+        return None
 
 
 # -- session setup ---------------------------------------------------------------------------
@@ -384,6 +450,12 @@ def _zone(timezone: str, source_id: str) -> ZoneInfo:
             f"source '{source_id}': timezone '{timezone}' is not a known IANA time zone; "
             "fix settings.timezone (e.g. UTC, Europe/Paris)"
         ) from None
+
+
+def _prepare(conn: sa.Connection, flavour: str, timezone: str | None) -> list[str]:
+    """Makes the session read-only and sets its timezone; returns notes for the pull."""
+    _set_read_only(conn, flavour)
+    return _set_timezone(conn, flavour, timezone) if timezone else []
 
 
 def _set_read_only(conn: sa.Connection, flavour: str) -> None:
@@ -435,6 +507,47 @@ def _since(last_loaded: Any, grain: str) -> date | None:
     return last - timedelta(days=7)
 
 
+def _scans(
+    metrics: Sequence[Metric], sinces: Sequence[date | None], flavour: str
+) -> list[list[int]]:
+    """The metrics (by index) each statement reads, in order: additive metrics over the same
+    rows, periods and dimensions share one statement, so the source scans its rows once."""
+    scans: dict[tuple, list[int]] = {}
+    for index, (metric, since) in enumerate(zip(metrics, sinces, strict=True)):
+        shareable = (
+            metric.additive
+            and metric.grain in GRAINS
+            and (flavour != "generic" or metric.grain == "day")
+        )
+        rows = (metric.table, metric.sql, metric.time, metric.filter, metric.dimensions)
+        key = (*rows, metric.grain, since) if shareable else ("alone", index)
+        scans.setdefault(key, []).append(index)
+    return list(scans.values())
+
+
+def _read_together(
+    conn: sa.Connection, flavour: str, metrics: Sequence[Metric], since: date | None
+) -> tuple[list[list[dict[str, Any]]], int]:
+    """The part records of each of `metrics` (additive, sharing their rows; see `_scans`)
+    from one statement, and the number of rows it transferred."""
+    rows = conn.execute(_together_select(metrics, flavour, since)).mappings().all()
+    dims = tuple(range(len(metrics[0].dimensions)))
+    per_metric = [
+        _with_subsets([_record(row, metric, dims, prefix=f"m{i}_") for row in rows], metric)
+        for i, metric in enumerate(metrics)
+    ]
+    return per_metric, len(rows)
+
+
+def _together_select(metrics: Sequence[Metric], flavour: str, since: date | None) -> sa.Select:
+    """Per period and dimension combination, each metric's parts as m0_n, m0_total, m1_n, ..."""
+    values = [c for i, m in enumerate(metrics) for c in _value_columns(m, prefix=f"m{i}_")]
+    src = _source_rows(metrics[0], flavour, since, values=values)
+    keys = [src.c.period, *(src.c[f"d{i}"] for i in range(len(metrics[0].dimensions)))]
+    parts = [c for i, m in enumerate(metrics) for c in _part_columns(m, src, prefix=f"m{i}_")]
+    return sa.select(*keys, *parts).group_by(*keys)
+
+
 def _read_metric(
     conn: sa.Connection, flavour: str, metric: Metric, since: date | None
 ) -> tuple[list[dict[str, Any]], int]:
@@ -469,8 +582,17 @@ def _read_metric(
     return records, transferred
 
 
-def _source_rows(metric: Metric, flavour: str, since: date | None) -> sa.Subquery:
-    """One row per source row: period, t (time), v or num/den, d0..dk (dimensions)."""
+def _source_rows(
+    metric: Metric,
+    flavour: str,
+    since: date | None,
+    *,
+    values: Sequence[sa.ColumnElement] | None = None,
+) -> sa.Subquery:
+    """One row per source row: period, t (time), v or num/den, d0..dk (dimensions).
+
+    `values` replaces v or num/den by the value columns of several metrics over these rows.
+    """
     if metric.sql:
         names = ["time", "value", "numerator", "denominator", *metric.dimensions]
         # Colons are escaped so the analyst's SQL goes in as written, with no bind parameters.
@@ -482,20 +604,9 @@ def _source_rows(metric: Metric, flavour: str, since: date | None) -> sa.Subquer
         schema, name = _split_table(metric.table or "")
         base = sa.table(name, schema=schema)
         time = sa.column(metric.time or "")
-
-    def expression(field: str, text: str | None) -> sa.ColumnElement:
-        # A `sql:` metric yields its values as columns; a table metric's are expressions.
-        return sa.column(field) if metric.sql else sa.literal_column(f"({text})")
-
     period = _period_expression(flavour, time, metric.grain)
     columns: list[sa.ColumnElement] = [period.label("period"), time.label("t")]
-    if metric.agg == "ratio":
-        columns.append(expression("numerator", metric.numerator).label("num"))
-        columns.append(expression("denominator", metric.denominator).label("den"))
-    elif metric.agg == "count" and (metric.sql or metric.value is None):
-        columns.append(sa.literal_column("1").label("v"))
-    else:
-        columns.append(expression("value", metric.value).label("v"))
+    columns.extend(_value_columns(metric) if values is None else values)
     columns.extend(sa.column(d).label(f"d{i}") for i, d in enumerate(metric.dimensions))
     query = sa.select(*columns).select_from(base)
     if metric.filter:
@@ -507,6 +618,23 @@ def _source_rows(metric: Metric, flavour: str, since: date | None) -> sa.Subquer
         query = query.where(time >= sa.bindparam("since_margin", margin, type_=sa.Date))
         query = query.where(period >= sa.bindparam("since", since, type_=sa.Date))
     return query.subquery("src")
+
+
+def _value_columns(metric: Metric, *, prefix: str = "") -> list[sa.ColumnElement]:
+    """The metric's value as v, or its numerator and denominator as num and den."""
+
+    def expression(field: str, text: str | None) -> sa.ColumnElement:
+        # A `sql:` metric yields its values as columns; a table metric's are expressions.
+        return sa.column(field) if metric.sql else sa.literal_column(f"({text})")
+
+    if metric.agg == "ratio":
+        return [
+            expression("numerator", metric.numerator).label(f"{prefix}num"),
+            expression("denominator", metric.denominator).label(f"{prefix}den"),
+        ]
+    if metric.agg == "count" and (metric.sql or metric.value is None):
+        return [sa.literal_column("1").label(f"{prefix}v")]
+    return [expression("value", metric.value).label(f"{prefix}v")]
 
 
 def _period_expression(flavour: str, time: sa.ColumnElement, grain: str) -> sa.ColumnElement:
@@ -554,16 +682,7 @@ def _parts_select(
     columns: list[sa.ColumnElement] = list(keys)
     if grouping_sets:
         columns.extend(sa.func.grouping(rows.c[f"d{i}"]).label(f"g{i}") for i in kept)
-    counted = rows.c.den if metric.agg == "ratio" else rows.c.v
-    columns.append(sa.func.count(counted).label("n"))
-    columns.append(sa.func.max(sa.case((counted.is_not(None), rows.c.t))).label("last_at"))
-    if metric.agg == "ratio":
-        columns.append(sa.func.sum(rows.c.num).label("num"))
-        columns.append(sa.func.sum(rows.c.den).label("den"))
-    if metric.agg in _NUMERIC_AGGS:
-        columns.append(sa.func.sum(rows.c.v).label("total"))
-        columns.append(sa.func.min(rows.c.v).label("minimum"))
-        columns.append(sa.func.max(rows.c.v).label("maximum"))
+    columns.extend(_part_columns(metric, rows))
     if metric.agg == "count_distinct":
         columns.append(sa.func.count(rows.c.v.distinct()).label("value"))
     elif metric.agg == "median":
@@ -575,6 +694,27 @@ def _parts_select(
         sets = [sa.tuple_(rows.c.period, *(rows.c[f"d{i}"] for i in s)) for s in subsets]
         return query.group_by(sa.func.grouping_sets(*sets))
     return query.group_by(*keys)
+
+
+def _part_columns(
+    metric: Metric, rows: sa.FromClause, *, prefix: str = ""
+) -> list[sa.ColumnElement]:
+    """The aggregates every part has: n and last_at, num and den of a ratio, total, minimum
+    and maximum of a number; over the value columns named with `prefix` (see _value_columns)."""
+    counted = rows.c[f"{prefix}den" if metric.agg == "ratio" else f"{prefix}v"]
+    columns = [
+        sa.func.count(counted).label(f"{prefix}n"),
+        sa.func.max(sa.case((counted.is_not(None), rows.c.t))).label(f"{prefix}last_at"),
+    ]
+    if metric.agg == "ratio":
+        columns.append(sa.func.sum(rows.c[f"{prefix}num"]).label(f"{prefix}num"))
+        columns.append(sa.func.sum(rows.c[f"{prefix}den"]).label(f"{prefix}den"))
+    if metric.agg in _NUMERIC_AGGS:
+        value = rows.c[f"{prefix}v"]
+        columns.append(sa.func.sum(value).label(f"{prefix}total"))
+        columns.append(sa.func.min(value).label(f"{prefix}minimum"))
+        columns.append(sa.func.max(value).label(f"{prefix}maximum"))
+    return columns
 
 
 def _median(flavour: str, rows: sa.FromClause) -> sa.ColumnElement:
@@ -633,17 +773,20 @@ def _read_client_side(
 # -- records ---------------------------------------------------------------------------------
 
 
-def _record(row: Mapping[str, Any], metric: Metric, subset: tuple[int, ...]) -> dict[str, Any]:
-    """One part as plain Python values; `dims` maps dimension name -> value."""
+def _record(
+    row: Mapping[str, Any], metric: Metric, subset: tuple[int, ...], *, prefix: str = ""
+) -> dict[str, Any]:
+    """One part as plain Python values; `dims` maps dimension name -> value. The metric's
+    aggregates are the row's columns named with `prefix` (see _part_columns)."""
     numbers = {
-        key: _number(row.get(key))
+        key: _number(row.get(prefix + key))
         for key in ("total", "minimum", "maximum", "num", "den", "last", "value")
     }
     record = {
         "period": _as_date(row["period"]),
         "dims": {metric.dimensions[i]: row[f"d{i}"] for i in subset},
-        "n": int(row["n"] or 0),
-        "last_at": _as_datetime(row["last_at"]),
+        "n": int(row[prefix + "n"] or 0),
+        "last_at": _as_datetime(row[prefix + "last_at"]),
         **numbers,
     }
     if metric.agg not in _PER_SUBSET_AGGS:
@@ -780,6 +923,13 @@ def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
     if value is None or value.tzinfo is None:
         return value
     return value.astimezone(zone).replace(tzinfo=None)
+
+
+def _names(names: Sequence[str], *, limit: int | None = 3) -> str:
+    """The names as "a, b and c"; past `limit` (None: no limit) as "a, b, c and 2 more"."""
+    if limit is not None and len(names) > limit:
+        return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 _PERIOD_OF: dict[str, Callable[[date], date]] = {

@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -156,6 +158,26 @@ def metric(table: str | None, agg: str, grain: str = "day", **fields) -> Metric:
         table=table,
         **{**defaults, **fields},
     )
+
+
+@contextmanager
+def aggregate_statements() -> Iterator[list[str]]:
+    """The GROUP BY statements any engine sends while the block runs."""
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if "GROUP BY" in statement:
+            sent.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", note)
+
+
+def metric_parts(pull: Pull, metric_id: str):
+    return pull.parts[pull.parts["metric"] == metric_id].reset_index(drop=True)
 
 
 def values(pull: Pull, metric_id: str) -> dict[tuple[str, str], float]:
@@ -438,6 +460,206 @@ def test_aggregation_runs_at_the_source_one_row_per_period_and_dimension_combina
     assert set(pull.parts["value"]) == {19.5}
 
 
+# -- metrics read together -------------------------------------------------------------------
+
+BY_REGION = {"dimensions": ("region",)}
+# The (day, region) groups of DEALS, and six additive metrics with their value in each group.
+DAY_REGIONS = [
+    ("2024-01-07", EMEA),
+    ("2024-01-07", AMER),
+    ("2024-01-08", EMEA),
+    ("2024-01-08", AMER),
+    ("2024-01-09", AMER),
+    ("2024-02-01", EMEA),
+]
+TOGETHER_CASES = [
+    ("sum", {}, [30, 60, 30, 50, 40, 100]),
+    ("count", {"value": None}, [2, 1, 1, 1, 1, 1]),
+    ("avg", {}, [15, 60, 30, 50, 40, 100]),
+    ("ratio", {"value": None, "numerator": WON, "denominator": "1"}, [1 / 2, 1, 1, 0, 1, 1]),
+    ("min", {}, [10, 60, 30, 50, 40, 100]),
+    ("max", {}, [20, 60, 30, 50, 40, 100]),
+]
+
+
+def together_metrics(table: str) -> list[Metric]:
+    return [metric(table, agg, **fields, **BY_REGION) for agg, fields, _ in TOGETHER_CASES]
+
+
+def test_additive_metrics_over_the_same_rows_are_read_by_one_statement(backend, deals):
+    users = metric(deals, "count_distinct", value="user_id", **BY_REGION)
+    with aggregate_statements() as users_statements:
+        users_alone = backend.pull([users])
+    with aggregate_statements() as sent:
+        pull = backend.pull([*together_metrics(deals), users])
+    # One statement for the six, beside the one (GROUPING SETS) or two of count_distinct.
+    assert len(sent) == len(users_statements) + 1
+    assert pull.rows_read == len(DAY_REGIONS) + users_alone.rows_read
+    for agg, _fields, expected in TOGETHER_CASES:
+        assert values(pull, f"{agg}_day") == dict(zip(DAY_REGIONS, expected, strict=True)), agg
+    assert metric_parts(pull, "count_distinct_day").equals(
+        metric_parts(users_alone, "count_distinct_day")
+    )
+
+
+def test_metrics_read_together_give_the_parts_each_gives_alone(backend, deals):
+    together = backend.pull(together_metrics(deals))
+    for each in together_metrics(deals):
+        alone = backend.pull([each])
+        assert metric_parts(together, each.id).equals(metric_parts(alone, each.id)), each.id
+    avg = part(together, "avg_day", "2024-01-07", EMEA)
+    assert (avg["n"], avg["total"], avg["minimum"], avg["maximum"]) == (2, 30, 10, 20)
+    assert avg["last_at"] == datetime(2024, 1, 7, 18, 0)
+    ratio = part(together, "ratio_day", "2024-01-07", EMEA)
+    assert (ratio["n"], ratio["num"], ratio["den"], ratio["value"]) == (2, 1, 2, 0.5)
+    count = part(together, "count_day", "2024-01-07", EMEA)
+    assert (count["n"], count["value"], count["last_at"]) == (2, 2, datetime(2024, 1, 7, 18, 0))
+
+
+def test_a_group_where_one_metric_counts_no_row_gives_it_the_part_it_gets_alone(backend):
+    # On 8 January EMEA has only a null amount: count of rows is 1, the sum has n = 0.
+    table = backend.create_deals(
+        "nulls", [*DEALS[:3], ("2024-01-08 08:00", None, "EMEA", "u1", "won")]
+    )
+    metrics = [
+        metric(table, "sum", **BY_REGION),
+        metric(table, "count", value=None, **BY_REGION),
+        metric(table, "avg", **BY_REGION),
+    ]
+    together = backend.pull(metrics)
+    for each in metrics:
+        alone = backend.pull([each])
+        assert metric_parts(together, each.id).equals(metric_parts(alone, each.id)), each.id
+    empty = part(together, "sum_day", "2024-01-08", EMEA)
+    assert empty["n"] == 0
+    assert pd.isna(empty["total"]) and pd.isna(empty["value"])
+    assert part(together, "count_day", "2024-01-08", EMEA)["value"] == 1
+    assert together.rows_read == 3
+
+
+def test_rows_read_counts_each_row_of_a_shared_statement_once(backend, deals):
+    pull = backend.pull(together_metrics(deals)[:4])
+    # Six (day, region) groups in DEALS, fetched once for the four metrics, not 4 x 6.
+    assert pull.rows_read == 6
+
+
+SUMS_BY_DAY = {("2024-01-07", TOTAL): 90, ("2024-01-08", TOTAL): 80}
+SUMS_BY_DAY |= {("2024-01-09", TOTAL): 40, ("2024-02-01", TOTAL): 100}
+# (case, fields of the metric "other" beside "first", the sum of deals by day, the pull's
+# state, statements sent, hand-computed values of "other").
+APART_CASES = [
+    (
+        "the same rows, periods and bound share a statement",
+        {"value": "amount * 2"},
+        {},
+        1,
+        {("2024-01-07", TOTAL): 180, ("2024-01-08", TOTAL): 160}
+        | {("2024-01-09", TOTAL): 80, ("2024-02-01", TOTAL): 200},
+    ),
+    (
+        "the same incremental bound shares a statement",
+        {},
+        {"first": "2024-01-09", "other": "2024-01-09"},
+        1,
+        SUMS_BY_DAY,
+    ),
+    (
+        "another incremental bound is read apart",
+        {},
+        {"first": "2024-01-09", "other": "2024-02-01"},
+        2,
+        {("2024-02-01", TOTAL): 100},
+    ),
+    (
+        "a filter is read apart",
+        {"filter": "stage = 'won'"},
+        {},
+        2,
+        {("2024-01-07", TOTAL): 70, ("2024-01-08", TOTAL): 30}
+        | {("2024-01-09", TOTAL): 40, ("2024-02-01", TOTAL): 100},
+    ),
+    (
+        "dimensions are read apart",
+        BY_REGION,
+        {},
+        2,
+        dict(zip(DAY_REGIONS, [30, 60, 30, 50, 40, 100], strict=True)),
+    ),
+    (
+        "a grain is read apart",
+        {"grain": "week"},
+        {},
+        2,
+        {("2024-01-01", TOTAL): 90, ("2024-01-08", TOTAL): 120, ("2024-01-29", TOTAL): 100},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case, fields, state, statements, expected", APART_CASES, ids=[c[0] for c in APART_CASES]
+)
+def test_metrics_share_a_statement_only_over_the_same_rows_periods_and_bound(
+    backend, deals, case, fields, state, statements, expected
+):
+    first = metric(deals, "sum", id="first")
+    other = metric(deals, "sum", **{"id": "other", **fields})
+    with aggregate_statements() as sent:
+        pull = backend.pull([first, other], state=state)
+    assert len(sent) == statements
+    assert values(pull, "first") == SUMS_BY_DAY
+    assert values(pull, "other") == expected
+
+
+def test_metrics_share_a_statement_only_over_the_same_table_or_the_same_query_text(backend, deals):
+    copy = backend.create_deals("copy")
+    query = (
+        f"select ts as time, amount as value, {WON} as numerator, 1 as denominator, region "
+        f"from {deals}"
+    )
+    sql_sum = metric(None, "sum", sql=query, id="sql_sum", **BY_REGION)
+    sql_won = metric(None, "ratio", sql=query, id="sql_won", **BY_REGION)
+    spaced = metric(None, "count", sql=query.replace(" from", "  from"), id="spaced", **BY_REGION)
+    tables = [metric(deals, "sum", id="deals"), metric(copy, "sum", id="copy")]
+    with aggregate_statements() as sent:
+        pull = backend.pull([sql_sum, sql_won, spaced, *tables])
+    assert len(sent) == 4  # the query text, its copy with one more space, each table
+    by_day_region = {agg: dict(zip(DAY_REGIONS, v, strict=True)) for agg, _, v in TOGETHER_CASES}
+    assert values(pull, "sql_sum") == by_day_region["sum"]
+    assert values(pull, "sql_won") == by_day_region["ratio"]
+    assert values(pull, "spaced") == by_day_region["count"]
+    assert values(pull, "deals") == values(pull, "copy") == SUMS_BY_DAY
+
+
+def test_a_broken_expression_among_metrics_read_together_is_named_alone(backend, deals):
+    broken = metric(deals, "sum", id="broken", value="amount +* 2")
+    with pytest.raises(SourceError) as raised:
+        backend.pull([metric(deals, "sum"), broken, metric(deals, "count", value=None)])
+    message = str(raised.value)
+    assert "source 'warehouse'" in message
+    assert "metric 'broken' could not be read" in message
+    assert "sum_day" not in message and "count_day" not in message
+    assert (
+        f"value, numerator, denominator and filter expressions against table '{deals}'" in message
+    )
+
+
+@pytest.mark.postgres
+def test_a_statement_that_fails_on_the_data_names_every_metric_it_reads():
+    backend = server_backend("postgresql", POSTGRES_URL)
+    table = backend.create_deals("zero")
+    # Each expression is valid alone; dividing by zero fails only once rows are read.
+    zero = metric(table, "sum", id="zero", value="amount / (amount - amount)")
+    try:
+        with pytest.raises(SourceError) as raised:
+            backend.pull([metric(table, "sum"), zero, metric(table, "count", value=None)])
+    finally:
+        backend.drop()
+    message = str(raised.value)
+    assert "metrics 'sum_day', 'zero' and 'count_day', read by one statement, could not" in message
+    assert "division by zero" in message
+    assert "check their value, numerator, denominator and filter expressions" in message
+
+
 def test_the_session_refuses_writes(backend, deals):
     if backend.kind == "generic":
         pytest.skip("no read-only guard exists for dialects without a dedicated flavour")
@@ -528,14 +750,21 @@ def test_mariadb_converts_timestamps_when_it_has_time_zone_tables_and_says_so_wh
         assert any("mysql_tzinfo_to_sql" in note for note in pull.notes)
 
 
-def test_progress_is_reported_for_each_metric(backend, deals):
+def test_progress_is_reported_for_each_statement_with_the_metrics_it_reads(backend, deals):
     calls = []
     backend.pull(
-        [metric(deals, "sum"), metric(deals, "count", value=None)],
+        [
+            metric(deals, "sum"),
+            metric(deals, "count", value=None),
+            metric(deals, "count_distinct", value="user_id"),
+        ],
         progress=lambda message, fraction: calls.append((message, fraction)),
     )
-    assert [fraction for _message, fraction in calls] == [0.0, 0.5, 1.0]
-    assert calls[0][0].startswith("sum_day") and calls[1][0].startswith("count_day")
+    assert calls == [
+        ("sum_day and count_day: querying warehouse", 0.0),
+        ("count_distinct_day: querying warehouse", pytest.approx(2 / 3)),
+        ("warehouse: 3 metrics read", 1.0),
+    ]
 
 
 def test_tables_and_columns_are_listed_for_the_catalog_editor(backend, deals):
