@@ -2,13 +2,15 @@
 
 Floor: `psql` running one GROUP BY that computes the same aggregates, its output discarded.
 Contender: `okr.sync.sync` over a `sql` source, into a fresh store each run. The rows the
-sync transferred must equal the periods times the dimension combinations it stores.
+sync transferred must equal, per statement, the periods times the dimension combinations it
+returns: one statement for the four additive metrics, one for count_distinct.
 The table is loaded once (COPY from the generated export) and reused while it matches.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 from bench import csv_sync, events
@@ -27,7 +29,7 @@ URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-X", "-v", "ON_ERROR_STOP=1"]
 # Dates of periods are in the catalog's timezone, UTC; psql's session uses the same.
 PSQL_ENV = {"PGTZ": "UTC", "PGCONNECT_TIMEOUT": "5"}
-ADDITIVE_METRICS = 4  # events, revenue, basket, big_share; `users` is count_distinct
+ADDITIVE_METRICS = 4  # events, revenue, basket, big_share, read together; `users` is count_distinct
 
 
 def floor_sql(table: str) -> str:
@@ -83,14 +85,16 @@ def run(settings: Settings) -> ScenarioResult:
     result.notes.append(
         f"okr sync takes {time_ratio:.2f}x the floor's time (no goal is set on this ratio)"
     )
-    # Additive metrics are stored by (day, region) only; count_distinct also per day in total.
-    expected = ADDITIVE_METRICS * day_regions + (day_regions + days)
+    # The additive metrics share one statement by (day, region), whose rows count once;
+    # count_distinct comes by (day, region) and per day in total.
+    expected = day_regions + (day_regions + days)
     transferred = okr.details["rows_read"]
     result.goals.append(
         Goal(
             "rows transferred = periods x dimension combinations",
-            f"{transferred:,} rows; expected {ADDITIVE_METRICS} x {day_regions:,} (day, region) "
-            f"+ {day_regions:,} + {days} totals = {expected:,}",
+            f"{transferred:,} rows; expected {day_regions:,} (day, region) for the "
+            f"{ADDITIVE_METRICS} additive metrics together + {day_regions:,} + {days} totals "
+            f"for count_distinct = {expected:,}",
             transferred == expected,
         )
     )
@@ -106,16 +110,21 @@ def run(settings: Settings) -> ScenarioResult:
 
 def _statements_note(statements: list[list]) -> str:
     grouped = [(seconds, text) for seconds, text in statements if "GROUP BY" in text]
-    kinds = ", ".join(
-        f"{seconds:.1f} s ({'count_distinct, GROUPING SETS' if 'GROUPING SETS' in text else 'additive'})"
-        for seconds, text in grouped
-    )
+    kinds = ", ".join(f"{seconds:.1f} s ({_reads(text)})" for seconds, text in grouped)
     others = sum(seconds for seconds, text in statements if "GROUP BY" not in text)
     return (
-        f"okr sync sent {len(grouped)} GROUP BY statements, one per metric, each scanning the "
-        f"table: {kinds}; its {len(statements) - len(grouped)} other statements took "
-        f"{others:.2f} s"
+        f"okr sync sent {len(grouped)} GROUP BY statements, each scanning the table once: "
+        f"{kinds}; its {len(statements) - len(grouped)} other statements took {others:.2f} s"
     )
+
+
+def _reads(statement: str) -> str:
+    """What one GROUP BY statement of the sync reads, told from its text."""
+    if "GROUPING SETS" in statement:
+        return "count_distinct, GROUPING SETS"
+    # A statement shared by several metrics names each one's count m0_n, m1_n, ...
+    together = len(re.findall(r"\bAS m\d+_n\b", statement))
+    return f"{together} additive metrics" if together > 1 else "1 additive metric"
 
 
 def _unreachable() -> str | None:
