@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -80,6 +81,12 @@ def run(settings: Settings, full_sync: Measurement | None = None) -> ScenarioRes
     cpu_share = result.cpu_ratio(incremental)
     if cpu_share is not None:
         result.notes.append(f"in CPU time the incremental sync takes {cpu_share:.1%} of the full's")
+    again = incremental.details["again_seconds"]
+    result.notes.append(
+        f"the same sync run again in the same process took {again:.3f} s "
+        f"({again / full_sync.best:.1%} of the full sync's): the first one's extra time is the "
+        "process's one-time cost of creating DuckDB's database and pandas' first string arrays"
+    )
     rows_read = incremental.details["rows_read"]
     result.notes.append(
         f"the incremental sync read {rows_read:,} rows (the new file has {day_rows:,}); "
@@ -115,4 +122,11 @@ def okr_incremental_sync(catalog: str, before: str) -> dict:
     shutil.copyfile(before, store)
     with Stopwatch() as watch:
         records = sync(loaded)
-    return watch.result(**csv_sync.sync_outcome(records, Store(store)))
+    outcome = csv_sync.sync_outcome(records, Store(store))
+    # The same sync again in this process, untimed by the goal: what remains once the
+    # process's one-time costs (DuckDB's database, pandas' first string arrays) are paid.
+    csv_sync.remove_store(store)
+    shutil.copyfile(before, store)
+    started = time.perf_counter()
+    sync(loaded)
+    return watch.result(**outcome, again_seconds=time.perf_counter() - started)

@@ -236,7 +236,7 @@ def render_markdown(
         lines += [f"- {note}" for note in result.notes]
         if result.key in profiles:
             lines += ["", "Profile of the okr contender:", "", "```", *profiles[result.key], "```"]
-    lines += ["", "What bounds each missed goal, and what to change: bench/FINDINGS.md.", ""]
+    lines += ["", "What bounds each figure, and how the goals were reached: bench/FINDINGS.md.", ""]
     return "\n".join(lines)
 
 
