@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
+# Generated data and each run's workspace; OKR_BENCH_DATA moves them (the tests use a
+# temporary folder).
+DATA = Path(os.environ.get("OKR_BENCH_DATA") or ROOT / "bench" / "data")
 CHILD_TIMEOUT_SECONDS = 900
 
 
@@ -134,6 +136,11 @@ class ScenarioResult:
 
 
 # -- parent side --------------------------------------------------------------------------
+
+
+def shown(path: Path) -> str:
+    """A path for progress messages: relative to the repository when it lies inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def say(message: str) -> None:

@@ -11,7 +11,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.common import DATA, ROOT, call, say
+from bench.common import DATA, call, say, shown
 
 FIRST_DAY = date(2025, 1, 1)
 DAYS = 365
@@ -32,7 +32,7 @@ def export(rows: int, seed: int) -> Path:
     """The full export (DAYS days), written on first use. It sits alone in its folder."""
     path = folder(rows, seed) / "export" / EXPORT_NAME
     if not path.exists():
-        say(f"writing {rows:,} events to {path.relative_to(ROOT)}")
+        say(f"writing {rows:,} events to {shown(path)}")
         _write(path, rows=rows, first_day=FIRST_DAY, days=DAYS, seed=seed)
     return path
 
@@ -41,7 +41,7 @@ def next_day(rows: int, seed: int) -> Path:
     """One more day after the full export, as its own file: rows / DAYS events."""
     path = folder(rows, seed) / "next" / NEXT_DAY_NAME
     if not path.exists():
-        say(f"writing the day after the export to {path.relative_to(ROOT)}")
+        say(f"writing the day after the export to {shown(path)}")
         first = FIRST_DAY + timedelta(days=DAYS)
         _write(path, rows=max(rows // DAYS, 1), first_day=first, days=1, seed=seed + 1)
     return path

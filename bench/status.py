@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from bench import portfolio
 from bench.common import (
-    ROOT,
     Contender,
     Goal,
     ScenarioResult,
@@ -18,6 +17,7 @@ from bench.common import (
     call,
     measure,
     say,
+    shown,
     workspace,
 )
 
@@ -78,7 +78,7 @@ def run(settings: Settings) -> ScenarioResult:
 def build(metrics: int, seed: int) -> dict:
     """The portfolio's catalog and store, built for each run (a few seconds)."""
     folder = workspace() / f"portfolio-m{metrics}"
-    say(f"  building the portfolio in {folder.relative_to(ROOT)}")
+    say(f"  building the portfolio in {shown(folder)}")
     return call("portfolio", "build", folder=str(folder), metrics=metrics, seed=seed)
 
 
